@@ -1,0 +1,7 @@
+//! novanode's arithmetic kernel: the hot loops of BN254/Grumpkin proving, exposed to Python.
+
+#[cfg(feature = "python")]
+mod python;
+
+#[cfg(feature = "python")]
+pub use python::*;

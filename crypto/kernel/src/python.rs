@@ -1,0 +1,9 @@
+//! PyO3 bindings: field vectors cross as contiguous numpy arrays.
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _kernel(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,1 @@
+"""novanode's wire protocol as pure data and rules: messages, signatures, assignment (no I/O)."""

@@ -1,7 +1,6 @@
 //! novanode's arithmetic kernel: the hot loops of BN254/Grumpkin proving, exposed to Python.
 
 #[cfg(feature = "python")]
-mod python;
-
+mod errors;
 #[cfg(feature = "python")]
-pub use python::*;
+mod python;

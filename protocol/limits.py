@@ -1,0 +1,42 @@
+"""Every size and count bound of protocol version 1 (SPEC.md §10).
+
+Decoders check these before they allocate, so a peer cannot make another one parse or hold more
+than these bounds, whatever it sends.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+PROTOCOL_VERSION: Final = 1
+
+KiB: Final = 1024
+MiB: Final = 1024 * KiB
+
+# Gossipsub drops RPCs over 1 MiB without an error; every message must fit well below that.
+MAX_MESSAGE_BYTES: Final = 768 * KiB
+MAX_EVIDENCE_BYTES: Final = 512 * KiB
+MAX_PROOF_BYTES: Final = 256 * KiB
+MAX_RESULT_BYTES: Final = 64 * KiB
+MAX_TEXT_BYTES: Final = 256
+MAX_CBOR_DEPTH: Final = 6
+
+MAX_STEPS: Final = 1 << 20
+MAX_WORKERS: Final = 1024
+MAX_SLOTS: Final = 1024
+MAX_SEQ: Final = (1 << 63) - 1
+MAX_TIME_MS: Final = (1 << 53) - 1
+MAX_TTL_MS: Final = 7 * 24 * 3600 * 1000
+MAX_CONSTRAINTS_PER_SECOND: Final = 1 << 40
+MAX_CONSTRAINTS_PER_STEP: Final = 1 << 32
+PERMILLE: Final = 1000
+
+# Blobs travel over direct streams only; these bound what a receiver accepts.
+MAX_NODE_BYTES: Final = 4 * 1024 * MiB
+MAX_STEP_INPUT_BYTES: Final = 16 * MiB
+MAX_CIRCUIT_BYTES: Final = 1024 * MiB
+
+PUBLIC_KEY_BYTES: Final = 32
+SIGNATURE_BYTES: Final = 64
+HASH_BYTES: Final = 32
+NONCE_BYTES: Final = 16

@@ -1,0 +1,83 @@
+"""Deadlines derived from announced throughput, and when to hedge a straggler (SPEC.md §6.4).
+
+All times are integer milliseconds since the Unix epoch, passed in by the caller. A position is
+given twice its expected work time plus a fixed network allowance per hop; at one and a half
+times its expected work, with no delivery yet, the next standby starts the same range as a hedge
+and the first valid node wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from protocol.assignment import Assignment
+from protocol.errors import OutOfRangeError
+
+CLAIM_WINDOW_MS: Final = 30_000
+NETWORK_ALLOWANCE_MS: Final = 10_000
+DEADLINE_FACTOR: Final = (2, 1)
+HEDGE_FACTOR: Final = (3, 2)
+# Cost of one merge and of the final compression, in steps of the job's circuit. Version-1
+# constants: [tree-nova] and [snark] calibrate them from measurements.
+MERGE_COST_STEPS: Final = 3
+COMPRESS_COST_STEPS: Final = 16
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Per position (index i at [i-1]): when to hedge its range, when its leaf node must be done,
+    and when its final node must reach its receiver; then when the root proof is due."""
+
+    claim_by: int
+    hedge_at: tuple[int, ...]
+    leaf_by: tuple[int, ...]
+    deliver_by: tuple[int, ...]
+    root_by: int
+
+
+def work_ms(steps: int, constraints_per_step: int, constraints_per_second: int) -> int:
+    """Expected time to fold ``steps`` steps at the announced throughput, rounded up."""
+    if steps < 0 or constraints_per_step < 1 or constraints_per_second < 1:
+        raise OutOfRangeError("work", "steps ≥ 0 and positive costs and throughput are required")
+    return -(-steps * constraints_per_step * 1000 // constraints_per_second)
+
+
+def _scaled(ms: int, factor: tuple[int, int]) -> int:
+    return -(-ms * factor[0] // factor[1])
+
+
+def range_deadlines(
+    begin_ms: int, steps: int, constraints_per_step: int, constraints_per_second: int
+) -> tuple[int, int]:
+    """(hedge_at, due_by) for proving ``steps`` steps that start at ``begin_ms``; also used when
+    a range is reassigned or hedged, from the time of that decision."""
+    work = work_ms(steps, constraints_per_step, constraints_per_second)
+    return begin_ms + _scaled(work, HEDGE_FACTOR), (
+        begin_ms + _scaled(work, DEADLINE_FACTOR) + NETWORK_ALLOWANCE_MS
+    )
+
+
+def deadlines(assignment: Assignment, constraints_per_step: int, start_ms: int) -> Deadlines:
+    """The deadlines of a freshly announced job whose clock starts at ``start_ms``."""
+    claim_by = start_ms + CLAIM_WINDOW_MS
+    hedge_at, leaf_by = [], []
+    for p in assignment.positions:
+        hedge, due = range_deadlines(
+            claim_by, p.end - p.start, constraints_per_step, p.constraints_per_second
+        )
+        hedge_at.append(hedge)
+        leaf_by.append(due)
+    ready = list(leaf_by)
+    deliver_by = list(leaf_by)
+    for m in assignment.merges:
+        receiver = assignment.position(m.receiver)
+        merge = work_ms(MERGE_COST_STEPS, constraints_per_step, receiver.constraints_per_second)
+        deliver_by[m.sender - 1] = ready[m.sender - 1] + NETWORK_ALLOWANCE_MS
+        inputs_ready = max(ready[m.receiver - 1], deliver_by[m.sender - 1])
+        ready[m.receiver - 1] = inputs_ready + _scaled(merge, DEADLINE_FACTOR)
+    root = assignment.position(1)
+    compress = work_ms(COMPRESS_COST_STEPS, constraints_per_step, root.constraints_per_second)
+    root_by = ready[0] + _scaled(compress, DEADLINE_FACTOR) + NETWORK_ALLOWANCE_MS
+    deliver_by[0] = root_by
+    return Deadlines(claim_by, tuple(hedge_at), tuple(leaf_by), tuple(deliver_by), root_by)

@@ -16,6 +16,7 @@ Every peer computes the same assignment from the signed job announcement alone:
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -96,14 +97,15 @@ def rank_key(job: bytes, peer: bytes) -> bytes:
 def rank(job: bytes, workers: Iterable[WorkerEntry]) -> tuple[WorkerEntry, ...]:
     """Workers in rank order for a job, whatever order they are given in."""
     ordered = sorted(workers, key=lambda w: rank_key(job, w.peer))
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         if a.peer == b.peer:
             raise AssignmentError("workers", "a worker is listed twice")
     return tuple(ordered)
 
 
 def apportion(steps: int, capacities: tuple[int, ...]) -> tuple[int, ...]:
-    """Largest-remainder split of ``steps`` in proportion to ``capacities`` (ties: earlier first)."""
+    """Largest-remainder split of ``steps`` in proportion to ``capacities``; ties go to the
+    earlier (better-ranked) worker."""
     if not 1 <= steps <= MAX_STEPS:
         raise AssignmentError("steps", f"{steps} is outside [1, {MAX_STEPS}]")
     if not 1 <= len(capacities) <= MAX_WORKERS or min(capacities) < 1:
@@ -129,7 +131,9 @@ def merge_plan(count: int, bounds: tuple[int, ...]) -> tuple[Merge, ...]:
                 continue
             last = min(sender + group - 1, count)
             merges.append(
-                Merge(level, receiver, sender, bounds[receiver - 1], bounds[sender - 1], bounds[last])
+                Merge(
+                    level, receiver, sender, bounds[receiver - 1], bounds[sender - 1], bounds[last]
+                )
             )
         level, group = level + 1, 2 * group
     return tuple(merges)

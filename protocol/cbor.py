@@ -22,7 +22,7 @@ ROOT = "$"
 
 
 def encode(value: object) -> bytes:
-    """The canonical encoding of a value built from int, bytes, str, list/tuple and str-keyed dict."""
+    """The canonical encoding of a value made of ints, bytes, str, lists and str-keyed dicts."""
     return cbor2.dumps(value, canonical=True)
 
 

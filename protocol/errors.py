@@ -73,7 +73,7 @@ class InvalidTransitionError(ProtocolError):
 
 
 class RuleViolationError(ProtocolError):
-    """A well-formed, correctly signed message that breaks a protocol rule (wrong sender, range...)."""
+    """A well-formed, correctly signed message that breaks a protocol rule (sender, range...)."""
 
 
 class ContentMismatchError(ProtocolError):

@@ -365,7 +365,9 @@ def decode(data: bytes) -> SignedMessage:
             raise MissingFieldError(key, "required field is absent")
     version = wire["v"]
     if type(version) is not int or version != PROTOCOL_VERSION:
-        raise UnsupportedVersionError("v", f"version {version!r}; this node speaks {PROTOCOL_VERSION}")
+        raise UnsupportedVersionError(
+            "v", f"version {version!r}; this node speaks {PROTOCOL_VERSION}"
+        )
     type_name = wire["type"]
     if type(type_name) is not str:
         raise WrongTypeError("type", f"expected a text string, got {type(type_name).__name__}")

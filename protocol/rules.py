@@ -37,9 +37,7 @@ def _require_job(message: SignedMessage, assignment: Assignment) -> None:
         raise RuleViolationError("body.job", "message is about another job")
 
 
-def check_claim(
-    message: SignedMessage, assignment: Assignment, owner: bytes, index: int
-) -> None:
+def check_claim(message: SignedMessage, assignment: Assignment, owner: bytes, index: int) -> None:
     """A claim must come from the current owner of position ``index`` and name its range."""
     body = message.body
     if not isinstance(body, ClaimAck):
@@ -49,7 +47,9 @@ def check_claim(
     if message.sender != owner:
         raise RuleViolationError("from", f"position {index} is not owned by the sender")
     if (body.start, body.end) != (position.start, position.end):
-        raise RuleViolationError("body.start", f"position {index} is [{position.start}, {position.end})")
+        raise RuleViolationError(
+            "body.start", f"position {index} is [{position.start}, {position.end})"
+        )
 
 
 def check_fold_delivery(
@@ -104,7 +104,9 @@ def check_rejection(body: Rejection) -> SignedMessage:
         evidence = decode(body.evidence)
         verify(evidence)
     except ProtocolError as exc:
-        raise RuleViolationError("body.evidence", f"evidence is not a valid message: {exc}") from None
+        raise RuleViolationError(
+            "body.evidence", f"evidence is not a valid message: {exc}"
+        ) from None
     if isinstance(evidence.body, Rejection):
         raise RuleViolationError("body.evidence", "a rejection cannot be the evidence of another")
     if evidence.sender != body.offender:

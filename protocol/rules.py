@@ -1,28 +1,37 @@
 """Checks a node applies to well-formed, signed messages before acting on them (SPEC.md §8),
 and the portable rejection it publishes when one fails.
 
-These are pure: the caller supplies the job's assignment, the current owners of positions (which
-change on reassignment) and the time. Proof verification itself belongs to the proof engine; the
-caller runs it on the blob after `check_fold_delivery` and `protocol.content.check_blob` pass.
+These are pure: the caller supplies the job's assignment, who currently owns each position
+(ownership changes on reassignment), who is hedging which position, and nothing else. Proof
+verification belongs to the proof engine; the caller runs it on a node blob only after
+`check_fold_delivery` and `protocol.content.check_blob` pass.
 """
 
 from __future__ import annotations
 
-from protocol.assignment import Assignment, Merge
+from collections.abc import Mapping
+
+from protocol.assignment import Assignment, Merge, Position
 from protocol.errors import ProtocolError, RuleViolationError
 from protocol.messages import (
     Body,
     Cancel,
     ClaimAck,
     FoldDelivery,
+    Heartbeat,
     JobAnnouncement,
+    MergeResult,
     Rejection,
     RejectReason,
+    RootProof,
     SignedMessage,
     decode,
     encode,
 )
 from protocol.signing import verify
+
+Owners = Mapping[int, bytes]
+"""Position index → the peer that currently owns it (starts as the assignment's peers)."""
 
 
 def _job_of(body: Body) -> bytes:
@@ -32,52 +41,94 @@ def _job_of(body: Body) -> bytes:
     return job
 
 
-def _require_job(message: SignedMessage, assignment: Assignment) -> None:
+def _expect(message: SignedMessage, kind: type[Body], assignment: Assignment) -> None:
+    if not isinstance(message.body, kind):
+        raise RuleViolationError("type", f"expected a {kind.TYPE} message, got {message.type}")
     if _job_of(message.body) != assignment.job:
         raise RuleViolationError("body.job", "message is about another job")
 
 
-def check_claim(message: SignedMessage, assignment: Assignment, owner: bytes, index: int) -> None:
-    """A claim must come from the current owner of position ``index`` and name its range."""
-    body = message.body
-    if not isinstance(body, ClaimAck):
-        raise RuleViolationError("type", f"expected a claim, got {message.type}")
-    _require_job(message, assignment)
-    position = assignment.position(index)
-    if message.sender != owner:
-        raise RuleViolationError("from", f"position {index} is not owned by the sender")
-    if (body.start, body.end) != (position.start, position.end):
-        raise RuleViolationError(
-            "body.start", f"position {index} is [{position.start}, {position.end})"
-        )
+def _position_of_range(assignment: Assignment, start: int, end: int) -> Position:
+    for p in assignment.positions:
+        if (p.start, p.end) == (start, end):
+            return p
+    raise RuleViolationError("body.start", f"no position proves the range [{start}, {end})")
+
+
+def _require_worker(
+    message: SignedMessage, index: int, owners: Owners, hedgers: Owners | None
+) -> None:
+    allowed = {owners.get(index), (hedgers or {}).get(index)}
+    if message.sender not in allowed:
+        raise RuleViolationError("from", f"the sender neither owns nor hedges position {index}")
+
+
+def check_claim(
+    message: SignedMessage, assignment: Assignment, owners: Owners, hedgers: Owners | None = None
+) -> Position:
+    """A claim names a position's exact range and comes from its owner or its hedger."""
+    _expect(message, ClaimAck, assignment)
+    assert isinstance(message.body, ClaimAck)
+    position = _position_of_range(assignment, message.body.start, message.body.end)
+    _require_worker(message, position.index, owners, hedgers)
+    return position
+
+
+def check_heartbeat(
+    message: SignedMessage, assignment: Assignment, owners: Owners, hedgers: Owners | None = None
+) -> Position:
+    """A heartbeat reports on a position's exact range, from its owner or its hedger."""
+    _expect(message, Heartbeat, assignment)
+    assert isinstance(message.body, Heartbeat)
+    position = _position_of_range(assignment, message.body.start, message.body.end)
+    _require_worker(message, position.index, owners, hedgers)
+    return position
 
 
 def check_fold_delivery(
-    message: SignedMessage, assignment: Assignment, owners: dict[int, bytes], receiver: int
+    message: SignedMessage,
+    assignment: Assignment,
+    owners: Owners,
+    receiver: int,
+    hedgers: Owners | None = None,
 ) -> Merge:
-    """A fold delivered to position ``receiver`` must be the node one of its merges expects,
-    from the current owner of the sending position. Returns that merge."""
+    """A node delivered to position ``receiver`` must be the right child of one of its merges and
+    come from the owner (or hedger) of the sending position. Returns that merge."""
+    _expect(message, FoldDelivery, assignment)
     body = message.body
-    if not isinstance(body, FoldDelivery):
-        raise RuleViolationError("type", f"expected a fold delivery, got {message.type}")
-    _require_job(message, assignment)
+    assert isinstance(body, FoldDelivery)
     for merge in assignment.incoming(receiver):
         if (body.start, body.end) == (merge.mid, merge.end):
-            if owners.get(merge.sender) != message.sender:
-                raise RuleViolationError(
-                    "from", f"position {merge.sender}, not the sender, delivers this node"
-                )
+            _require_worker(message, merge.sender, owners, hedgers)
             return merge
     raise RuleViolationError(
         "body.start", f"position {receiver} expects no node [{body.start}, {body.end})"
     )
 
 
+def check_merge_result(message: SignedMessage, assignment: Assignment, owners: Owners) -> Merge:
+    """A merge result names one of the assignment's merges and comes from its receiver's owner."""
+    _expect(message, MergeResult, assignment)
+    body = message.body
+    assert isinstance(body, MergeResult)
+    for merge in assignment.merges:
+        if (merge.start, merge.mid, merge.end) == (body.start, body.mid, body.end):
+            _require_worker(message, merge.receiver, owners, None)
+            return merge
+    raise RuleViolationError("body.mid", "the assignment has no such merge")
+
+
+def check_root_proof(message: SignedMessage, assignment: Assignment, owners: Owners) -> None:
+    """Only the owner of position 1, the root position, delivers the root proof."""
+    _expect(message, RootProof, assignment)
+    _require_worker(message, 1, owners, None)
+
+
 def check_cancel(message: SignedMessage, announcement: SignedMessage, job: bytes) -> None:
     """Only the requester (the announcement's signer) may cancel its job."""
     body = message.body
     if not isinstance(body, Cancel):
-        raise RuleViolationError("type", f"expected a cancel, got {message.type}")
+        raise RuleViolationError("type", f"expected a cancel message, got {message.type}")
     if not isinstance(announcement.body, JobAnnouncement) or body.job != job:
         raise RuleViolationError("body.job", "cancel does not name this job")
     if message.sender != announcement.sender:

@@ -25,7 +25,9 @@ from protocol.messages import (
     ClaimAck,
     FoldDelivery,
     Heartbeat,
+    MergeResult,
     RejectReason,
+    RootProof,
     SignedMessage,
 )
 from protocol.replay import WINDOW, ReplayGuard
@@ -33,7 +35,10 @@ from protocol.rules import (
     check_cancel,
     check_claim,
     check_fold_delivery,
+    check_heartbeat,
+    check_merge_result,
     check_rejection,
+    check_root_proof,
     rejection,
 )
 from protocol.signing import job_id, sign
@@ -51,16 +56,49 @@ def _signed_by(peer: bytes, body: object, seq: int = 1) -> SignedMessage:
     return sign(body, KEYS[peer], seq=seq, expires_ms=EXPIRES_MS)  # type: ignore[arg-type]
 
 
-def test_claim_must_come_from_the_owner_for_its_range() -> None:
+def test_claim_must_come_from_the_owner_or_hedger_for_a_position_range() -> None:
     _, a, owners = _setup()
     p = a.position(2)
-    check_claim(_signed_by(p.peer, ClaimAck(a.job, p.start, p.end)), a, owners[2], 2)
-    with pytest.raises(RuleViolationError, match="not owned"):
-        check_claim(_signed_by(owners[1], ClaimAck(a.job, p.start, p.end)), a, owners[2], 2)
-    with pytest.raises(RuleViolationError):
-        check_claim(_signed_by(p.peer, ClaimAck(a.job, p.start, p.end + 1)), a, owners[2], 2)
+    claim = ClaimAck(a.job, p.start, p.end)
+    assert check_claim(_signed_by(p.peer, claim), a, owners) == p
+    with pytest.raises(RuleViolationError, match="neither owns nor hedges"):
+        check_claim(_signed_by(owners[1], claim), a, owners)
+    assert check_claim(_signed_by(owners[1], claim), a, owners, hedgers={2: owners[1]}) == p
+    with pytest.raises(RuleViolationError, match="no position"):
+        check_claim(_signed_by(p.peer, ClaimAck(a.job, p.start, p.end + 1)), a, owners)
     with pytest.raises(RuleViolationError, match="another job"):
-        check_claim(_signed_by(p.peer, ClaimAck(b"x" * 32, p.start, p.end)), a, owners[2], 2)
+        check_claim(_signed_by(p.peer, ClaimAck(b"x" * 32, p.start, p.end)), a, owners)
+    with pytest.raises(RuleViolationError, match="expected a claim"):
+        check_claim(_signed_by(p.peer, Heartbeat(a.job, p.start, p.end, 0)), a, owners)
+
+
+def test_heartbeat_reports_on_a_position_range() -> None:
+    _, a, owners = _setup()
+    p = a.position(3)
+    assert check_heartbeat(_signed_by(p.peer, Heartbeat(a.job, p.start, p.end, 1)), a, owners) == p
+    with pytest.raises(RuleViolationError):
+        check_heartbeat(_signed_by(owners[1], Heartbeat(a.job, p.start, p.end, 1)), a, owners)
+
+
+def test_merge_result_and_root_proof_come_from_the_receiver_and_the_root() -> None:
+    _, a, owners = _setup()
+    m = a.merges[-1]
+    n = content_hash(b"n")
+    body = MergeResult(a.job, m.start, m.mid, m.end, n, n, n, 1)
+    assert check_merge_result(_signed_by(owners[m.receiver], body), a, owners) == m
+    with pytest.raises(RuleViolationError):
+        check_merge_result(_signed_by(owners[m.sender], body), a, owners)
+    shifted = (
+        dataclasses.replace(body, mid=m.mid + 1)
+        if m.end - m.mid > 1
+        else (dataclasses.replace(body, mid=m.mid - 1))
+    )
+    with pytest.raises(RuleViolationError, match="no such merge"):
+        check_merge_result(_signed_by(owners[m.receiver], shifted), a, owners)
+    root = RootProof(a.job, n, b"z", b"proof")
+    check_root_proof(_signed_by(owners[1], root), a, owners)
+    with pytest.raises(RuleViolationError):
+        check_root_proof(_signed_by(owners[2], root), a, owners)
 
 
 def test_fold_delivery_must_match_an_incoming_merge_and_its_sender() -> None:
@@ -71,8 +109,16 @@ def test_fold_delivery_must_match_an_incoming_merge_and_its_sender() -> None:
         check_fold_delivery(_signed_by(owners[merge.sender], body), a, owners, merge.receiver)
         == merge
     )
-    with pytest.raises(RuleViolationError, match="not the sender"):
+    with pytest.raises(RuleViolationError, match="neither owns nor hedges"):
         check_fold_delivery(_signed_by(owners[merge.receiver], body), a, owners, merge.receiver)
+    hedged = check_fold_delivery(
+        _signed_by(owners[merge.receiver], body),
+        a,
+        owners,
+        merge.receiver,
+        hedgers={merge.sender: owners[merge.receiver]},
+    )
+    assert hedged == merge
     wrong_range = (
         dataclasses.replace(body, end=merge.end - 1)
         if merge.end - merge.mid > 1

@@ -165,3 +165,22 @@ def check_rejection(body: Rejection) -> SignedMessage:
     if _job_of(evidence.body) != body.job:
         raise RuleViolationError("body.job", "evidence is about another job")
     return evidence
+
+
+_COMMITMENTS = (FoldDelivery, MergeResult, RootProof)
+
+
+def is_equivocation(first: SignedMessage, second: SignedMessage) -> bool:
+    """Whether two signed messages commit one sender to two different nodes for the same job and
+    range: two fold deliveries, merge results or root proofs that differ (reason 5)."""
+    a, b = first.body, second.body
+    if first.sender != second.sender or type(a) is not type(b) or a == b:
+        return False
+    if not isinstance(a, _COMMITMENTS) or _job_of(a) != _job_of(b):
+        return False
+    if isinstance(a, RootProof):
+        return True
+    return (getattr(a, "start", None), getattr(a, "end", None)) == (
+        getattr(b, "start", None),
+        getattr(b, "end", None),
+    )

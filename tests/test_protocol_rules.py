@@ -39,6 +39,7 @@ from protocol.rules import (
     check_merge_result,
     check_rejection,
     check_root_proof,
+    is_equivocation,
     rejection,
 )
 from protocol.signing import job_id, sign
@@ -226,3 +227,23 @@ def test_replay_guard_bounds_senders_and_forgets_only_expired_ones() -> None:
         guard.accept(
             sign(Heartbeat(b"j" * 32, 0, 2, 1), WORKERS[1], seq=1, expires_ms=9_000), 3_000
         )
+
+
+def test_equivocation_is_two_different_commitments_for_one_range() -> None:
+    _, a, owners = _setup()
+    peer = owners[2]
+    fold = FoldDelivery(a.job, 0, 4, content_hash(b"a"), 10)
+    first = _signed_by(peer, fold, seq=1)
+    assert is_equivocation(first, _signed_by(peer, dataclasses.replace(fold, node=b"b" * 32), 2))
+    assert not is_equivocation(first, _signed_by(peer, fold, seq=2))  # same commitment
+    assert not is_equivocation(first, _signed_by(peer, dataclasses.replace(fold, end=5), 2))
+    assert not is_equivocation(
+        first, _signed_by(owners[1], dataclasses.replace(fold, node=b"b" * 32))
+    )
+    assert not is_equivocation(first, _signed_by(peer, dataclasses.replace(fold, job=b"j" * 32), 2))
+    claim = _signed_by(peer, ClaimAck(a.job, 0, 4), 3)
+    assert not is_equivocation(claim, _signed_by(peer, ClaimAck(a.job, 0, 5), 4))
+    root = RootProof(a.job, b"n" * 32, b"z", b"p")
+    assert is_equivocation(
+        _signed_by(peer, root, 5), _signed_by(peer, dataclasses.replace(root, result=b"y"), 6)
+    )

@@ -359,7 +359,7 @@ def decode(data: bytes) -> SignedMessage:
         raise WrongTypeError("$", f"expected a map, got {type(wire).__name__}")
     for key in wire:
         if key not in _ENVELOPE_KEYS:
-            raise UnknownFieldError(str(key), "field not defined by the envelope")
+            raise UnknownFieldError(str(key)[:64], "field not defined by the envelope")
     for key in _ENVELOPE_KEYS:
         if key not in wire:
             raise MissingFieldError(key, "required field is absent")

@@ -179,7 +179,9 @@ class Record:
         known = {key for key, _, _ in cls.FIELDS}
         for key in mapping:
             if key not in known:
-                raise UnknownFieldError(_join(path, str(key)), "field not defined by the schema")
+                raise UnknownFieldError(
+                    _join(path, str(key)[:64]), "field not defined by the schema"
+                )
         kwargs: dict[str, Any] = {}
         for key, attr, ftype in cls.FIELDS:
             if key not in mapping:

@@ -4,6 +4,7 @@ them, witness generation from .wasm on wasmtime, and the plain-Python satisfacti
 from __future__ import annotations
 
 import json
+import logging
 import random
 import struct
 from collections.abc import Callable
@@ -12,12 +13,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+import wasmtime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crypto.circom import (
     R1CSFile,
     Witness,
+    WitnessCalculator,
     encode_wtns,
     field_vector,
     first_unsatisfied,
@@ -26,6 +29,7 @@ from crypto.circom import (
     parse_r1cs,
     parse_wtns,
     products,
+    signal_hash,
 )
 from crypto.circom.r1cs import MAX_CONSTRAINTS, MAX_WIRES
 from crypto.errors import (
@@ -34,6 +38,7 @@ from crypto.errors import (
     ConstantWireError,
     CustomGatesError,
     DuplicateSectionError,
+    InputSignalError,
     LabelIndexError,
     LimitExceededError,
     MissingSectionError,
@@ -44,6 +49,7 @@ from crypto.errors import (
     UnsupportedVersionError,
     WireCountMismatchError,
     WireIndexError,
+    WitnessComputationError,
     WrongPrimeError,
 )
 
@@ -84,6 +90,11 @@ def witnesses() -> list[Witness]:
 def trace() -> dict[str, Any]:
     data: dict[str, Any] = json.loads((FIXTURE / "trace.json").read_text())
     return data
+
+
+@pytest.fixture(scope="module")
+def calculator() -> WitnessCalculator:
+    return WitnessCalculator.from_file(FIXTURE / "poseidon_chain.wasm")
 
 
 # --- building files by hand (independent of the reader) ----------------------------------------
@@ -498,3 +509,203 @@ def test_changing_any_single_wire_value_breaks_a_constraint_on_that_wire(
             index = first_unsatisfied(r1cs, Witness(R, tuple(flipped)))
             assert index is not None, f"wire {wire} is unconstrained"
             assert any(wire in dict(lc) for lc in r1cs.constraints[index])
+
+
+# --- witness generation from .wasm -------------------------------------------------------------
+
+
+def step_inputs(step: dict[str, Any]) -> dict[str, Any]:
+    return {"step_in": step["step_in"], "advice": step["advice"][0]}
+
+
+def test_the_wasm_reproduces_every_step_witness(
+    calculator: WitnessCalculator, trace: dict[str, Any], witnesses: list[Witness]
+) -> None:
+    assert (calculator.prime, calculator.n_witness, calculator.version) == (R, 522, 2)
+    for step, expected in zip(trace["steps"], witnesses, strict=True):
+        assert calculator.compute(step_inputs(step)) == expected
+
+
+def test_step_outputs_chain_from_z0_to_zn(trace: dict[str, Any], witnesses: list[Witness]) -> None:
+    steps = trace["steps"]
+    assert len(steps) == N_STEPS
+    assert json.loads((FIXTURE / "z0.json").read_text()) == trace["z0"] == steps[0]["step_in"]
+    for i, (step, witness) in enumerate(zip(steps, witnesses, strict=True)):
+        assert [str(v) for v in witness.values[1:3]] == step["step_out"]
+        assert [str(v) for v in witness.values[3:5]] == step["step_in"]
+        assert str(witness.values[5]) == step["advice"][0]
+        if i + 1 < N_STEPS:
+            assert step["step_out"] == steps[i + 1]["step_in"]
+    assert steps[-1]["step_out"] == trace["zN"] and trace["zN"][1] == "16"
+
+
+def test_circom_input_format_variants_give_the_same_witness(
+    calculator: WitnessCalculator, trace: dict[str, Any], witnesses: list[Witness]
+) -> None:
+    step = trace["steps"][2]
+    nested: dict[str, Any] = {
+        "step_in": [[v] for v in step["step_in"]],
+        "advice": [int(step["advice"][0])],
+    }
+    hexed = {"step_in": [hex(int(v)) for v in step["step_in"]], "advice": step["advice"]}
+    assert calculator.compute(nested) == witnesses[2]
+    assert calculator.compute(hexed) == witnesses[2]
+    negative = calculator.compute({"step_in": step["step_in"], "advice": "-1"})
+    assert negative == calculator.compute({"step_in": step["step_in"], "advice": str(R - 1)})
+    assert negative.values[5] == R - 1
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        {"step_in": ["1", "0"]},
+        {"step_in": ["1", "0"], "advice": "3", "nope": "1"},
+        {"step_in": ["1", "0", "2"], "advice": "3"},
+        {"step_in": ["1"], "advice": "3"},
+        {"step_in": ["1", "0"], "advice": "three"},
+        {"step_in": ["1", "0"], "advice": "1_000"},
+        {"step_in": ["1", "0"], "advice": 1.5},
+        {"step_in": ["1", "0"], "advice": True},
+        {"step_in": ["1", {"x": "0"}], "advice": "3"},
+        {"step_in": ["1", "0"], "advice": "3", "a.b": "1", "a": {"b": "2"}},
+    ],
+)
+def test_bad_inputs_are_rejected_and_the_calculator_stays_usable(
+    calculator: WitnessCalculator, witnesses: list[Witness], inputs: dict[str, Any]
+) -> None:
+    with pytest.raises(InputSignalError):
+        calculator.compute(inputs)
+    assert calculator.compute({"step_in": ["1", "0"], "advice": "3"}) == witnesses[0]
+
+
+def test_signal_names_hash_with_fnv1a_64() -> None:
+    # Published FNV-1a 64-bit test vectors.
+    assert signal_hash("") == (0xCBF29CE4, 0x84222325)
+    assert signal_hash("a") == (0xAF63DC4C, 0x8601EC8C)
+    assert signal_hash("foobar") == (0x85944171, 0xF73967E8)
+
+
+def fake_generator(
+    *,
+    prime: int = R,
+    n32: int = 8,
+    failure: str = "(call $perr) (call $exc (i32.const 4))",
+    shared_start: bool = True,
+    log: bool = False,
+) -> bytes:
+    """A minimal witness generator speaking circom's protocol: one input `x`, witness (1, x).
+    Setting x = 0 runs `failure` (by default: report an error and signal an assert failure);
+    with `log`, setting x runs circom's `log("x =", x)`."""
+    log_x = """(global.set $msg (i32.const 300)) (call $wbuf) (call $show)
+               (global.set $msg (i32.const 310)) (call $wbuf)"""
+    high, low = signal_hash("x")
+    prime_data = "".join(f"\\{b:02x}" for b in prime.to_bytes(32, "little"))
+    start = '(func (export "getSharedRWMemoryStart") (result i32) (i32.const 32))'
+    wat = f"""
+    (module
+      (import "runtime" "exceptionHandler" (func $exc (param i32)))
+      (import "runtime" "printErrorMessage" (func $perr))
+      (import "runtime" "writeBufferMessage" (func $wbuf))
+      (import "runtime" "showSharedRWMemory" (func $show))
+      (memory (export "memory") 1)
+      (data (i32.const 0) "{prime_data}")
+      (data (i32.const 256) "Error in template Fake line: 7\\00")
+      (data (i32.const 300) "x =\\00")
+      (data (i32.const 310) "\\n\\00")
+      (global $msg (mut i32) (i32.const 256))
+      (func $copy (param $dst i32) (param $src i32)
+        (memory.copy (local.get $dst) (local.get $src) (i32.const 32)))
+      (func (export "getVersion") (result i32) (i32.const 2))
+      (func (export "getFieldNumLen32") (result i32) (i32.const {n32}))
+      {start if shared_start else ""}
+      (func (export "getRawPrime") (call $copy (i32.const 32) (i32.const 0)))
+      (func (export "readSharedRWMemory") (param $i i32) (result i32)
+        (i32.load offset=32 (i32.shl (local.get $i) (i32.const 2))))
+      (func (export "writeSharedRWMemory") (param $i i32) (param $v i32)
+        (i32.store offset=32 (i32.shl (local.get $i) (i32.const 2)) (local.get $v)))
+      (func (export "init") (param i32) (global.set $msg (i32.const 256)))
+      (func (export "getInputSize") (result i32) (i32.const 1))
+      (func (export "getWitnessSize") (result i32) (i32.const 2))
+      (func (export "getInputSignalSize") (param $h i32) (param $l i32) (result i32)
+        (if (result i32)
+          (i32.and (i32.eq (local.get $h) (i32.const {high:#x}))
+                   (i32.eq (local.get $l) (i32.const {low:#x})))
+          (then (i32.const 1)) (else (i32.const -1))))
+      (func (export "setInputSignal") (param i32 i32 i32)
+        (if (i32.eqz (i32.load (i32.const 32))) (then {failure}))
+        {log_x if log else ""}
+        (call $copy (i32.const 128) (i32.const 32)))
+      (func (export "getWitness") (param $i i32)
+        (if (i32.eqz (local.get $i))
+          (then (memory.fill (i32.const 32) (i32.const 0) (i32.const 32))
+                (i32.store (i32.const 32) (i32.const 1)))
+          (else (call $copy (i32.const 32) (i32.const 128)))))
+      (func (export "getMessageChar") (result i32) (local $c i32)
+        (local.set $c (i32.load8_u (global.get $msg)))
+        (if (local.get $c) (then (global.set $msg (i32.add (global.get $msg) (i32.const 1)))))
+        (local.get $c)))
+    """
+    return bytes(wasmtime.wat2wasm(wat))
+
+
+@pytest.mark.parametrize("shared_start", [True, False])
+def test_the_protocol_works_with_and_without_direct_shared_memory(shared_start: bool) -> None:
+    calculator = WitnessCalculator(fake_generator(shared_start=shared_start))
+    assert calculator.compute({"x": 7}).values == (1, 7)
+    assert calculator.compute({"x": "-2"}).values == (1, R - 2)
+    assert calculator.compute({"x": str(2**200 + 3)}).values == (1, 2**200 + 3)
+
+
+def test_circuit_logs_reach_the_python_log(caplog: pytest.LogCaptureFixture) -> None:
+    calculator = WitnessCalculator(fake_generator(log=True))
+    with caplog.at_level(logging.INFO, logger="crypto.circom.wasm"):
+        assert calculator.compute({"x": 42}).values == (1, 42)
+    assert "circom log: x = 42" in caplog.messages
+
+
+def test_a_failed_assert_is_reported_with_circom_s_message() -> None:
+    calculator = WitnessCalculator(fake_generator())
+    with pytest.raises(WitnessComputationError, match=r"assert failed.*Fake line: 7"):
+        calculator.compute({"x": 0})
+    assert calculator.compute({"x": 5}).values == (1, 5)  # usable after the failure
+
+
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [
+        ("(call $exc (i32.const 1))", InputSignalError),
+        ("(call $exc (i32.const 3))", InputSignalError),
+        ("(call $exc (i32.const 5))", WitnessComputationError),
+        ("(call $exc (i32.const 77))", WitnessComputationError),
+        ("unreachable", WitnessComputationError),
+        ("(drop (i32.div_u (i32.const 1) (i32.const 0)))", WitnessComputationError),
+    ],
+)
+def test_circom_errors_and_traps_become_specific_errors(
+    failure: str, error: type[Exception]
+) -> None:
+    calculator = WitnessCalculator(fake_generator(failure=failure))
+    with pytest.raises(error):
+        calculator.compute({"x": 0})
+
+
+def test_fuel_stops_a_generator_that_never_ends() -> None:
+    looping = fake_generator(failure="(loop $forever (br $forever))")
+    calculator = WitnessCalculator(looping, fuel=1_000_000)
+    with pytest.raises(WitnessComputationError, match="trapped"):
+        calculator.compute({"x": 0})
+    assert calculator.compute({"x": 9}).values == (1, 9)
+
+
+def test_a_generator_for_another_field_is_rejected() -> None:
+    with pytest.raises(WrongPrimeError):
+        WitnessCalculator(fake_generator(prime=Q))
+    with pytest.raises(WrongPrimeError):
+        WitnessCalculator(fake_generator(n32=4))
+
+
+def test_modules_that_are_not_witness_generators_are_rejected() -> None:
+    with pytest.raises(WitnessComputationError, match="not a valid wasm"):
+        WitnessCalculator(b"\0asm garbage")
+    with pytest.raises(WitnessComputationError, match="no exported function"):
+        WitnessCalculator(bytes(wasmtime.wat2wasm("(module)")))

@@ -7,6 +7,7 @@ Everything here is plain, validated Python data (ints and tuples) so it stands o
 from crypto.circom.check import evaluate, first_unsatisfied, products
 from crypto.circom.csr import CSRMatrix, field_vector
 from crypto.circom.r1cs import Constraint, R1CSFile, load_r1cs, parse_r1cs
+from crypto.circom.wasm import WitnessCalculator, compute_witness, signal_hash
 from crypto.circom.wtns import Witness, encode_wtns, load_wtns, parse_wtns
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "Constraint",
     "R1CSFile",
     "Witness",
+    "WitnessCalculator",
+    "compute_witness",
     "encode_wtns",
     "evaluate",
     "field_vector",
@@ -23,4 +26,5 @@ __all__ = [
     "parse_r1cs",
     "parse_wtns",
     "products",
+    "signal_hash",
 ]

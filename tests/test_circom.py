@@ -7,6 +7,7 @@ import json
 import logging
 import random
 import struct
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -330,6 +331,28 @@ def test_every_malformed_r1cs_is_rejected_with_its_specific_error(name: str) -> 
         parse_r1cs(data)
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "section count huge",
+        "first section size huge",
+        "constraint count at the limit",
+        "term count huge",
+        "wires beyond the limit",
+    ],
+)
+def test_hostile_counts_allocate_nothing_beyond_the_file(name: str) -> None:
+    data, error = R1CS_VARIANTS[name]
+    tracemalloc.start()
+    try:
+        with pytest.raises(error):
+            parse_r1cs(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < len(data)
+
+
 def test_a_wire_twice_in_one_combination_is_rejected() -> None:
     data = tiny_r1cs([({2: 1}, {2: 1}, {1: 1})])
     # rewrite A = [(2, 1)] as [(2, 1), (2, 1)]: two terms on wire 2
@@ -415,6 +438,10 @@ def wtns_variants(data: bytes) -> dict[str, tuple[bytes, type[Exception]]]:
             WireCountMismatchError,
         ),
         "values section ragged": (edit(data, 2, lambda b: b[:-1]), WireCountMismatchError),
+        "count at the limit": (
+            edit(data, 1, patch(count, u32(MAX_WIRES))),
+            WireCountMismatchError,
+        ),
         "count beyond the limit": (
             edit(data, 1, patch(count, u32(MAX_WIRES + 1))),
             LimitExceededError,
@@ -449,6 +476,19 @@ def test_every_malformed_wtns_is_rejected_with_its_specific_error(name: str) -> 
     assert issubclass(error, CircomFormatError)
     with pytest.raises(error):
         parse_wtns(data)
+
+
+@pytest.mark.parametrize("name", ["count at the limit", "count beyond the limit"])
+def test_a_hostile_witness_count_allocates_nothing_beyond_the_file(name: str) -> None:
+    data, error = WTNS_VARIANTS[name]
+    tracemalloc.start()
+    try:
+        with pytest.raises(error):
+            parse_wtns(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < len(data)
 
 
 def test_every_truncation_of_the_wtns_is_rejected(wtns_bytes: bytes) -> None:

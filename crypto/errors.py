@@ -109,3 +109,7 @@ class WitnessComputationError(CircomWitnessError):
 
 class ConstantWireError(CircomWitnessError, ValueError):
     """A witness whose wire 0 is not 1, the constant every R1CS term refers to."""
+
+
+class StepCircuitError(CryptoError, ValueError):
+    """A circom circuit or step input that does not follow the step-circuit convention."""

@@ -9,6 +9,7 @@ import random
 import struct
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crypto.circom import (
+    CircomStep,
     R1CSFile,
     Witness,
     WitnessCalculator,
@@ -31,6 +33,9 @@ from crypto.circom import (
     parse_wtns,
     products,
     signal_hash,
+    step_arity,
+    step_in,
+    step_out,
 )
 from crypto.circom.r1cs import MAX_CONSTRAINTS, MAX_WIRES
 from crypto.errors import (
@@ -45,6 +50,7 @@ from crypto.errors import (
     MissingSectionError,
     NonCanonicalValueError,
     OversizeSectionError,
+    StepCircuitError,
     TrailingDataError,
     TruncatedError,
     UnsupportedVersionError,
@@ -579,6 +585,47 @@ def test_step_outputs_chain_from_z0_to_zn(trace: dict[str, Any], witnesses: list
     assert steps[-1]["step_out"] == trace["zN"] and trace["zN"][1] == "16"
 
 
+def test_the_step_circuit_runs_the_chain_from_z0_to_zn(
+    r1cs: R1CSFile, calculator: WitnessCalculator, trace: dict[str, Any], witnesses: list[Witness]
+) -> None:
+    step = CircomStep(r1cs, calculator)
+    assert step.arity == step_arity(r1cs) == 2
+    advice = json.loads((FIXTURE / "advice.json").read_text())
+    z = tuple(int(v) for v in json.loads((FIXTURE / "z0.json").read_text()))
+    for i in range(N_STEPS):
+        witness = step.run(z, advice[i])
+        assert witness == witnesses[i] and step_in(witness, 2) == z
+        assert first_unsatisfied(r1cs, witness) is None
+        z = step_out(witness, 2)
+    assert z == tuple(int(v) for v in trace["zN"])
+
+
+def test_step_circuit_misuse_is_rejected(r1cs: R1CSFile, calculator: WitnessCalculator) -> None:
+    step = CircomStep(r1cs, calculator)
+    with pytest.raises(StepCircuitError):
+        step.run((1,), {"advice": "3"})
+    with pytest.raises(StepCircuitError):
+        step.run((1, R), {"advice": "3"})
+    with pytest.raises(StepCircuitError):
+        step.run((1, 0), {"advice": "3", "step_in": ["1", "0"]})
+    with pytest.raises(InputSignalError):
+        step.run((1, 0), {})
+    with pytest.raises(StepCircuitError):
+        step_arity(replace(r1cs, n_pub_out=1))
+    with pytest.raises(StepCircuitError):
+        step_arity(replace(r1cs, n_pub_out=0, n_pub_in=0))
+    with pytest.raises(WireCountMismatchError):
+        CircomStep(replace(r1cs, n_wires=521), calculator)
+
+
+def test_a_step_circuit_whose_public_inputs_are_not_step_in_is_rejected() -> None:
+    # Wires (1, out, in), but the generator leaves the public input wire at 0.
+    r1cs = parse_r1cs(tiny_r1cs([({}, {}, {})]))
+    calculator = WitnessCalculator(fake_generator(signal="step_in", n_witness=3))
+    with pytest.raises(StepCircuitError, match="not its step_in"):
+        CircomStep(r1cs, calculator).run((5,), {})
+
+
 def test_circom_input_format_variants_give_the_same_witness(
     calculator: WitnessCalculator, trace: dict[str, Any], witnesses: list[Witness]
 ) -> None:
@@ -632,13 +679,16 @@ def fake_generator(
     failure: str = "(call $perr) (call $exc (i32.const 4))",
     shared_start: bool = True,
     log: bool = False,
+    signal: str = "x",
+    n_witness: int = 2,
 ) -> bytes:
-    """A minimal witness generator speaking circom's protocol: one input `x`, witness (1, x).
+    """A minimal witness generator speaking circom's protocol: one input `x` (or `signal`),
+    witness (1, x) (padded with zeros to `n_witness` values).
     Setting x = 0 runs `failure` (by default: report an error and signal an assert failure);
     with `log`, setting x runs circom's `log("x =", x)`."""
     log_x = """(global.set $msg (i32.const 300)) (call $wbuf) (call $show)
                (global.set $msg (i32.const 310)) (call $wbuf)"""
-    high, low = signal_hash("x")
+    high, low = signal_hash(signal)
     prime_data = "".join(f"\\{b:02x}" for b in prime.to_bytes(32, "little"))
     start = '(func (export "getSharedRWMemoryStart") (result i32) (i32.const 32))'
     wat = f"""
@@ -665,7 +715,7 @@ def fake_generator(
         (i32.store offset=32 (i32.shl (local.get $i) (i32.const 2)) (local.get $v)))
       (func (export "init") (param i32) (global.set $msg (i32.const 256)))
       (func (export "getInputSize") (result i32) (i32.const 1))
-      (func (export "getWitnessSize") (result i32) (i32.const 2))
+      (func (export "getWitnessSize") (result i32) (i32.const {n_witness}))
       (func (export "getInputSignalSize") (param $h i32) (param $l i32) (result i32)
         (if (result i32)
           (i32.and (i32.eq (local.get $h) (i32.const {high:#x}))
@@ -676,10 +726,10 @@ def fake_generator(
         {log_x if log else ""}
         (call $copy (i32.const 128) (i32.const 32)))
       (func (export "getWitness") (param $i i32)
-        (if (i32.eqz (local.get $i))
-          (then (memory.fill (i32.const 32) (i32.const 0) (i32.const 32))
-                (i32.store (i32.const 32) (i32.const 1)))
-          (else (call $copy (i32.const 32) (i32.const 128)))))
+        (memory.fill (i32.const 32) (i32.const 0) (i32.const 32))
+        (if (i32.eqz (local.get $i)) (then (i32.store (i32.const 32) (i32.const 1))))
+        (if (i32.eq (local.get $i) (i32.const 1))
+          (then (call $copy (i32.const 32) (i32.const 128)))))
       (func (export "getMessageChar") (result i32) (local $c i32)
         (local.set $c (i32.load8_u (global.get $msg)))
         (if (local.get $c) (then (global.set $msg (i32.add (global.get $msg) (i32.const 1)))))

@@ -24,6 +24,7 @@ from crypto.circom import (
     R1CSFile,
     Witness,
     WitnessCalculator,
+    compute_witness,
     encode_wtns,
     field_vector,
     first_unsatisfied,
@@ -744,6 +745,12 @@ def test_the_protocol_works_with_and_without_direct_shared_memory(shared_start: 
     assert calculator.compute({"x": 7}).values == (1, 7)
     assert calculator.compute({"x": "-2"}).values == (1, R - 2)
     assert calculator.compute({"x": str(2**200 + 3)}).values == (1, 2**200 + 3)
+
+
+def test_compute_witness_reads_a_generator_file(tmp_path: Path) -> None:
+    path = tmp_path / "fake.wasm"
+    path.write_bytes(fake_generator())
+    assert compute_witness(path, {"x": "11"}).values == (1, 11)
 
 
 def test_circuit_logs_reach_the_python_log(caplog: pytest.LogCaptureFixture) -> None:

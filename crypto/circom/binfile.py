@@ -15,7 +15,6 @@ from crypto.errors import (
     BadMagicError,
     DuplicateSectionError,
     MissingSectionError,
-    NonCanonicalValueError,
     OversizeSectionError,
     TrailingDataError,
     TruncatedError,
@@ -63,27 +62,22 @@ class Cursor:
                 f"{self.what} ends before {what}: needs {n_bytes} more bytes, has {self.remaining}"
             )
 
+    def take(self, n_bytes: int, what: str) -> bytes:
+        """The next `n_bytes` bytes, after checking they are present."""
+        self.require(n_bytes, what)
+        start = self._pos
+        self._pos += n_bytes
+        return self._data[start : self._pos]
+
     def uint(self, n_bytes: int, what: str) -> int:
         """Read an unsigned little-endian integer of `n_bytes` bytes."""
-        self.require(n_bytes, what)
-        value = int.from_bytes(self._data[self._pos : self._pos + n_bytes], "little")
-        self._pos += n_bytes
-        return value
+        return int.from_bytes(self.take(n_bytes, what), "little")
 
     def u32(self, what: str) -> int:
         return self.uint(4, what)
 
     def u64(self, what: str) -> int:
         return self.uint(8, what)
-
-    def field_element(self, what: str) -> int:
-        """Read one canonical BN254 scalar (32 bytes, little-endian, below the prime)."""
-        value = self.uint(FIELD_BYTES, what)
-        if value >= BN254_SCALAR_PRIME:
-            raise NonCanonicalValueError(
-                f"{self.what}: {what} is {value}, not below the BN254 scalar field prime"
-            )
-        return value
 
     def prime(self) -> int:
         """Read the `n8` + prime field definition and require the BN254 scalar field."""

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
-from crypto.circom.binfile import FIELD_BYTES, Cursor, read_sections, require_section
+from crypto.circom.binfile import (
+    BN254_SCALAR_PRIME,
+    FIELD_BYTES,
+    Cursor,
+    read_sections,
+    require_section,
+)
 from crypto.circom.csr import CSRMatrix
 from crypto.errors import (
     CustomGatesError,
     LabelIndexError,
     LimitExceededError,
+    NonCanonicalValueError,
     WireCountMismatchError,
     WireIndexError,
 )
@@ -185,16 +192,24 @@ def _read_constraint(body: Cursor, index: int, n_wires: int) -> Constraint:
 
 
 def _read_combination(body: Cursor, index: int, n_wires: int, name: str) -> LinearCombination:
-    where = f"constraint {index}, {name}"
-    n_terms = body.u32(f"the term count of {where}")
-    body.require(n_terms * _TERM_BYTES, f"the {n_terms} terms of {where}")
+    n_terms = body.u32("a term count")
+    raw = body.take(n_terms * _TERM_BYTES, f"the {n_terms} terms of constraint {index}, {name}")
     terms: dict[int, int] = {}
-    for _ in range(n_terms):
-        wire = body.u32(f"a wire index of {where}")
-        coeff = body.field_element(f"a coefficient of {where}")
-        if wire >= n_wires:
-            raise WireIndexError(f".r1cs {where} names wire {wire}; the circuit has {n_wires}")
-        if wire in terms:
-            raise WireIndexError(f".r1cs {where} names wire {wire} twice")
+    for at in range(0, len(raw), _TERM_BYTES):
+        wire = int.from_bytes(raw[at : at + 4], "little")
+        coeff = int.from_bytes(raw[at + 4 : at + _TERM_BYTES], "little")
+        if wire >= n_wires or wire in terms or coeff >= BN254_SCALAR_PRIME:
+            _reject_term(index, name, wire, coeff, n_wires)
         terms[wire] = coeff
     return tuple(sorted(terms.items()))
+
+
+def _reject_term(index: int, name: str, wire: int, coeff: int, n_wires: int) -> NoReturn:
+    where = f".r1cs constraint {index}, {name}"
+    if coeff >= BN254_SCALAR_PRIME:
+        raise NonCanonicalValueError(
+            f"{where}: coefficient {coeff} is not below the BN254 scalar field prime"
+        )
+    if wire >= n_wires:
+        raise WireIndexError(f"{where} names wire {wire}; the circuit has {n_wires}")
+    raise WireIndexError(f"{where} names wire {wire} twice")

@@ -140,7 +140,10 @@ def parse_r1cs(data: bytes) -> R1CSFile:
             f".r1cs header declares {n_wires} wires but its wire-to-label map holds "
             f"{wire_map.remaining} bytes, not {8 * n_wires} (8 per wire)"
         )
-    wire_to_label = tuple(wire_map.u64(f"the label of wire {w}") for w in range(n_wires))
+    raw = wire_map.take(8 * n_wires, "the labels")
+    wire_to_label = tuple(
+        int.from_bytes(raw[at : at + 8], "little") for at in range(0, len(raw), 8)
+    )
     for wire, label in enumerate(wire_to_label):
         if label >= n_labels:
             raise LabelIndexError(

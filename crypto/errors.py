@@ -33,3 +33,83 @@ class ShapeMismatchError(CryptoError, ValueError):
 
 class ZeroInversionError(CryptoError, ZeroDivisionError):
     """An attempt to invert the field element zero."""
+
+
+class CircomFormatError(EncodingError):
+    """A circom `.r1cs` or `.wtns` file that does not follow its binary format."""
+
+
+class BadMagicError(CircomFormatError):
+    """A file that does not start with the magic bytes of the expected format."""
+
+
+class UnsupportedVersionError(CircomFormatError):
+    """A format version this reader does not implement."""
+
+
+class WrongPrimeError(CircomFormatError):
+    """A file over a field other than BN254's scalar field, the only one the engine proves over."""
+
+
+class TruncatedError(CircomFormatError):
+    """Data that ends before a structure it declares ends."""
+
+
+class OversizeSectionError(CircomFormatError):
+    """A section whose declared length is longer than the file or than its content."""
+
+
+class TrailingDataError(CircomFormatError):
+    """Bytes after the last declared section."""
+
+
+class DuplicateSectionError(CircomFormatError):
+    """A section type that occurs more than once."""
+
+
+class MissingSectionError(CircomFormatError):
+    """A required section that is absent."""
+
+
+class WireCountMismatchError(CircomFormatError):
+    """Wire or witness counts that disagree with each other or with a section's length."""
+
+
+class WireIndexError(CircomFormatError):
+    """A constraint term naming a wire outside the circuit, or twice in one linear combination."""
+
+
+class LabelIndexError(CircomFormatError):
+    """A wire mapped to a label id outside the circuit's label count."""
+
+
+class LimitExceededError(CircomFormatError):
+    """A count beyond the explicit maximum this reader accepts."""
+
+
+class CustomGatesError(CircomFormatError):
+    """A circuit using PLONK custom gates, which R1CS (and so Nova) cannot express."""
+
+
+class NonCanonicalValueError(CircomFormatError, NonCanonicalEncodingError):
+    """A field element encoded as an integer ≥ the prime."""
+
+
+class CircomWitnessError(CryptoError):
+    """A circom witness that could not be computed, or does not fit its circuit."""
+
+
+class InputSignalError(CircomWitnessError, ValueError):
+    """Circuit inputs that name an unknown signal, have the wrong count or are not integers."""
+
+
+class WitnessComputationError(CircomWitnessError):
+    """circom's witness generator failed: an assert in the circuit, a trap, or a broken module."""
+
+
+class ConstantWireError(CircomWitnessError, ValueError):
+    """A witness whose wire 0 is not 1, the constant every R1CS term refers to."""
+
+
+class StepCircuitError(CryptoError, ValueError):
+    """A circom circuit or step input that does not follow the step-circuit convention."""

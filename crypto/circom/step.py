@@ -1,0 +1,65 @@
+"""A circom circuit run as a Nova step circuit, by Nova-Scotia's convention.
+
+The main component's only public signals are its outputs `step_out[arity]` and its inputs
+`step_in[arity]`, so in circom's wire order wires 1..arity hold z_{i+1} and wires
+arity+1..2·arity hold z_i; every other input is the step's private advice, given as one object in
+circom's JSON input format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from crypto.circom.binfile import BN254_SCALAR_PRIME
+from crypto.circom.r1cs import R1CSFile
+from crypto.circom.wasm import InputValue, WitnessCalculator
+from crypto.circom.wtns import Witness
+from crypto.errors import StepCircuitError, WireCountMismatchError
+
+
+def step_arity(r1cs: R1CSFile) -> int:
+    """The arity of a step circuit: as many public outputs as public inputs, at least one."""
+    if r1cs.n_pub_out != r1cs.n_pub_in or r1cs.n_pub_in == 0:
+        raise StepCircuitError(
+            f"a step circuit has public outputs step_out[n] and public inputs step_in[n] only; "
+            f"this one has {r1cs.n_pub_out} public outputs and {r1cs.n_pub_in} public inputs"
+        )
+    return r1cs.n_pub_in
+
+
+def step_out(witness: Witness, arity: int) -> tuple[int, ...]:
+    """z_{i+1}: the public outputs, wires 1..arity."""
+    return witness.values[1 : 1 + arity]
+
+
+def step_in(witness: Witness, arity: int) -> tuple[int, ...]:
+    """z_i: the public inputs, wires arity+1..2·arity."""
+    return witness.values[1 + arity : 1 + 2 * arity]
+
+
+class CircomStep:
+    """One circom circuit's constraint system and witness generator, checked to fit each other."""
+
+    def __init__(self, r1cs: R1CSFile, calculator: WitnessCalculator) -> None:
+        if calculator.n_witness != r1cs.n_wires:
+            raise WireCountMismatchError(
+                f"the witness generator produces {calculator.n_witness} values but the "
+                f"constraint system has {r1cs.n_wires} wires: they come from different circuits"
+            )
+        self.r1cs = r1cs
+        self.arity = step_arity(r1cs)
+        self._calculator = calculator
+
+    def run(self, z: Sequence[int], advice: Mapping[str, InputValue]) -> Witness:
+        """The witness of the step from z_i = `z` with the step's private `advice`."""
+        if len(z) != self.arity:
+            raise StepCircuitError(f"z has {len(z)} elements; the step circuit takes {self.arity}")
+        if any(not 0 <= v < BN254_SCALAR_PRIME for v in z):
+            raise StepCircuitError("z holds a value that is not a canonical field element")
+        if "step_in" in advice:
+            raise StepCircuitError("advice must not set step_in: it is the previous step's z")
+        witness = self._calculator.compute({**advice, "step_in": [str(v) for v in z]})
+        witness.check_against(self.r1cs)
+        if step_in(witness, self.arity) != tuple(z):
+            raise StepCircuitError("the circuit's public inputs are not its step_in signal")
+        return witness

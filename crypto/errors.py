@@ -20,7 +20,7 @@ class WrongLengthError(EncodingError):
 
 
 class NonCanonicalEncodingError(EncodingError):
-    """An encoding of a value that has another, canonical encoding (e.g. an integer ≥ the modulus)."""
+    """An encoding of a value that has another, canonical one (e.g. an integer ≥ the modulus)."""
 
 
 class NotOnCurveError(EncodingError):
@@ -33,3 +33,7 @@ class ShapeMismatchError(CryptoError, ValueError):
 
 class ZeroInversionError(CryptoError, ZeroDivisionError):
     """An attempt to invert the field element zero."""
+
+
+class UnsupportedParameterError(CryptoError, ValueError):
+    """A parameter choice the engine has no definition for (e.g. a Poseidon width)."""

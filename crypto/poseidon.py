@@ -73,13 +73,13 @@ def permute_many(params: PoseidonParams, states: NDArray[np.uint64]) -> NDArray[
     Rows are canonical little-endian limbs as in a field vector; the states are permuted in
     parallel and returned in the same layout.
     """
+    if states.dtype != np.uint64:
+        raise TypeError(f"Poseidon states must be a uint64 array, got dtype {states.dtype}")
     if states.ndim != 3 or states.shape[1:] != (params.t, 4):
         raise ShapeMismatchError(
             f"Poseidon states must have shape (m, {params.t}, 4), got {states.shape}"
         )
-    result: NDArray[np.uint64] = _kernel_for(params).permute_many(
-        np.ascontiguousarray(states, dtype=np.uint64)
-    )
+    result: NDArray[np.uint64] = _kernel_for(params).permute_many(np.ascontiguousarray(states))
     return result
 
 

@@ -121,6 +121,12 @@ def test_batch_equals_one_by_one(field: FieldName, t: int) -> None:
     assert batched == [permute(params, state) for state in states]
 
 
+def test_batch_of_another_dtype_is_refused() -> None:
+    states = np.zeros((2, 3, 4), dtype=np.int64)
+    with pytest.raises(TypeError, match="uint64"):
+        permute_many(poseidon_params("Fr", 3), states)
+
+
 def test_batch_of_no_states() -> None:
     params = poseidon_params("Fr", 3)
     out = permute_many(params, np.zeros((0, 3, 4), dtype=np.uint64))
@@ -188,9 +194,9 @@ def test_hash_of_an_unsupported_number_of_inputs_is_refused(count: int) -> None:
 
 def test_reference_refuses_bad_states() -> None:
     params = poseidon_params("Fq", 3)
-    with pytest.raises(ValueError, match="expected t=3"):
+    with pytest.raises(ShapeMismatchError, match="expected t=3"):
         reference_permute(params, [1, 2])
-    with pytest.raises(ValueError, match="canonical"):
+    with pytest.raises(NonCanonicalEncodingError, match="canonical"):
         reference_permute(params, [1, 2, params.modulus])
 
 

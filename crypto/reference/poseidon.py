@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from crypto.errors import NonCanonicalEncodingError, ShapeMismatchError
 from crypto.poseidon_params import PoseidonParams
 
 
@@ -20,9 +21,9 @@ def permute(params: PoseidonParams, state: Sequence[int]) -> list[int]:
     """
     p, t = params.modulus, params.t
     if len(state) != t:
-        raise ValueError(f"state has {len(state)} elements, expected t={t}")
+        raise ShapeMismatchError(f"state has {len(state)} elements, expected t={t}")
     if any(not 0 <= x < p for x in state):
-        raise ValueError("state elements must be canonical integers in [0, p)")
+        raise NonCanonicalEncodingError("state elements must be canonical integers in [0, p)")
     half = params.full_rounds // 2
     full = set(range(half)) | set(range(half + params.partial_rounds, len(params.round_constants)))
     s = list(state)

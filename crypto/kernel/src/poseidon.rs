@@ -4,6 +4,19 @@
 //! every element (full) or to element 0 (partial), then multiplies by the MDS matrix M as
 //! new[i] = Σ_j M[i][j]·s[j]. Constants and matrix are generated in Python
 //! (`crypto/poseidon_params.py`) and handed over once, already in the field's internal form.
+//!
+//! Partial rounds dominate the cost and touch one element each, so `new` rewrites them into the
+//! equivalent form of the Poseidon paper's Appendix B, costing 2t - 1 instead of t² products:
+//!
+//! * Constants: in a partial round only c_0 must come before the S-box; the rest of the round's
+//!   constants (plus what earlier rounds pushed on) is moved through M into the next round,
+//!   and after the last partial round into the first closing full round.
+//! * Matrices: write M = [[m00, m01ᵀ], [m10, M11]]. Then M = B_k·A_k with A = diag(1, Â)
+//!   commuting with a partial round's S-box; pushing each A_k into the round before gives, for
+//!   partial round k of R_P (j = R_P - k), the sparse matrix
+//!   B_k = [[m00, m01ᵀ·M11^-(j+1)], [M11^j·m10, I]], and the last opening full round
+//!   multiplies by diag(1, M11^R_P)·M instead of M. This needs M11 invertible, which holds for
+//!   an MDS matrix (every square submatrix is).
 
 use ark_ff::PrimeField;
 use rayon::prelude::*;
@@ -15,22 +28,32 @@ pub enum ParamsError {
     Shape(String),
     /// An S-box exponent other than 5, the only one the kernel implements.
     Alpha(u64),
+    /// A matrix whose lower-right (t-1)×(t-1) block is singular, so it is not MDS.
+    NotMds,
 }
 
-/// One Poseidon instance: width t, round numbers, round constants and MDS matrix.
+/// One Poseidon instance in the fast form described in the module documentation.
 #[derive(Debug, Clone)]
 pub struct Poseidon<F: PrimeField> {
     width: usize,
     full_rounds: usize,
-    partial_rounds: usize,
-    /// (R_F + R_P)·t constants, round after round.
-    round_constants: Vec<F>,
-    /// t·t entries, row-major.
+    /// R_F·t constants of the full rounds, in order; the first closing round's include the
+    /// constants moved out of the partial rounds.
+    full_constants: Vec<F>,
+    /// R_P constants, one per partial round, added to element 0.
+    partial_constants: Vec<F>,
+    /// t·t entries of M, row-major.
     mds: Vec<F>,
+    /// t·t entries of diag(1, M11^R_P)·M, the last opening full round's matrix.
+    mds_before_partial: Vec<F>,
+    /// Per partial round: the first row of B_k (t entries) ...
+    sparse_rows: Vec<F>,
+    /// ... and the rest of its first column (t - 1 entries).
+    sparse_columns: Vec<F>,
 }
 
 impl<F: PrimeField> Poseidon<F> {
-    /// Checks the counts and takes ownership of constants and matrix.
+    /// Checks the counts and prepares the fast form of constants and matrix.
     pub fn new(
         width: usize,
         full_rounds: usize,
@@ -42,9 +65,10 @@ impl<F: PrimeField> Poseidon<F> {
         if alpha != 5 {
             return Err(ParamsError::Alpha(alpha));
         }
-        if width < 2 || full_rounds % 2 != 0 {
+        if width < 2 || full_rounds < 2 || !full_rounds.is_multiple_of(2) {
             return Err(ParamsError::Shape(format!(
-                "need width >= 2 and an even number of full rounds, got t={width}, R_F={full_rounds}"
+                "need width >= 2 and an even number (>= 2) of full rounds, \
+                 got t={width}, R_F={full_rounds}"
             )));
         }
         let constants = (full_rounds + partial_rounds) * width;
@@ -57,12 +81,62 @@ impl<F: PrimeField> Poseidon<F> {
                 mds.len()
             )));
         }
+        let t = width;
+        let rest = t - 1;
+        let m11: Vec<F> = (1..t)
+            .flat_map(|i| mds[i * t + 1..(i + 1) * t].to_vec())
+            .collect();
+        let m11_inverse = invert(&m11, rest).ok_or(ParamsError::NotMds)?;
+
+        // Constants: keep c_0 of each partial round, carry the rest through M.
+        let half = full_rounds / 2;
+        let rounds: Vec<&[F]> = round_constants.chunks_exact(t).collect();
+        let mut carry = vec![F::zero(); t];
+        let mut partial_constants = Vec::with_capacity(partial_rounds);
+        for constants in &rounds[half..half + partial_rounds] {
+            let mut moved: Vec<F> = constants.iter().zip(&carry).map(|(c, d)| *c + d).collect();
+            partial_constants.push(moved[0]);
+            moved[0] = F::zero();
+            carry = mat_vec(&mds, &moved, t);
+        }
+        let mut full_constants: Vec<F> = rounds[..half].concat();
+        let mut closing = rounds[half + partial_rounds..].concat();
+        for (c, d) in closing.iter_mut().zip(&carry) {
+            *c += d;
+        }
+        full_constants.extend(closing);
+
+        // Matrices: B_k for k = R_P down to 1, i.e. j = 0, 1, ...
+        let m00 = mds[0];
+        let mut row: Vec<F> = vec_mat(&mds[1..t], &m11_inverse, rest); // m01ᵀ·M11^-(j+1)
+        let mut column: Vec<F> = (1..t).map(|i| mds[i * t]).collect(); // M11^j·m10
+        let mut sparse_rows = vec![F::zero(); partial_rounds * t];
+        let mut sparse_columns = vec![F::zero(); partial_rounds * rest];
+        for k in (0..partial_rounds).rev() {
+            sparse_rows[k * t] = m00;
+            sparse_rows[k * t + 1..(k + 1) * t].copy_from_slice(&row);
+            sparse_columns[k * rest..(k + 1) * rest].copy_from_slice(&column);
+            row = vec_mat(&row, &m11_inverse, rest);
+            column = mat_vec(&m11, &column, rest);
+        }
+        let mut mds_before_partial = mds.clone();
+        for _ in 0..partial_rounds {
+            for c in 0..t {
+                let lower: Vec<F> = (1..t).map(|i| mds_before_partial[i * t + c]).collect();
+                for (i, x) in mat_vec(&m11, &lower, rest).into_iter().enumerate() {
+                    mds_before_partial[(i + 1) * t + c] = x;
+                }
+            }
+        }
         Ok(Self {
             width,
             full_rounds,
-            partial_rounds,
-            round_constants,
+            full_constants,
+            partial_constants,
             mds,
+            mds_before_partial,
+            sparse_rows,
+            sparse_columns,
         })
     }
 
@@ -74,22 +148,44 @@ impl<F: PrimeField> Poseidon<F> {
     /// Permutes one state of exactly t elements in place.
     pub fn permute(&self, state: &mut [F]) {
         assert_eq!(state.len(), self.width, "Poseidon state of the wrong width");
+        let t = self.width;
         let half = self.full_rounds / 2;
-        let rounds = self.round_constants.chunks_exact(self.width);
-        let mut mixed = vec![F::zero(); self.width];
-        for (round, constants) in rounds.enumerate() {
+        let mut mixed = vec![F::zero(); t];
+        for (round, constants) in self.full_constants.chunks_exact(t).enumerate() {
             for (x, c) in state.iter_mut().zip(constants) {
-                *x += c;
+                *x = pow5(*x + c);
             }
-            if round < half || round >= half + self.partial_rounds {
-                state.iter_mut().for_each(|x| *x = pow5(*x));
+            let matrix = if round == half - 1 {
+                &self.mds_before_partial
             } else {
-                state[0] = pow5(state[0]);
-            }
-            for (out, row) in mixed.iter_mut().zip(self.mds.chunks_exact(self.width)) {
+                &self.mds
+            };
+            for (out, row) in mixed.iter_mut().zip(matrix.chunks_exact(t)) {
                 *out = row.iter().zip(state.iter()).map(|(m, x)| *m * x).sum();
             }
             state.copy_from_slice(&mixed);
+            if round == half - 1 {
+                self.partial_rounds(state);
+            }
+        }
+    }
+
+    fn partial_rounds(&self, state: &mut [F]) {
+        let t = self.width;
+        let rows = self.sparse_rows.chunks_exact(t);
+        let columns = self.sparse_columns.chunks_exact(t - 1);
+        for ((c, row), column) in self.partial_constants.iter().zip(rows).zip(columns) {
+            let s0 = pow5(state[0] + c);
+            let first = row[1..]
+                .iter()
+                .zip(&state[1..])
+                .map(|(m, x)| *m * x)
+                .sum::<F>()
+                + row[0] * s0;
+            for (x, v) in state[1..].iter_mut().zip(column) {
+                *x += *v * s0;
+            }
+            state[0] = first;
         }
     }
 
@@ -109,6 +205,52 @@ impl<F: PrimeField> Poseidon<F> {
 fn pow5<F: PrimeField>(x: F) -> F {
     let x2 = x.square();
     x2.square() * x
+}
+
+/// m·v for an n×n row-major m.
+fn mat_vec<F: PrimeField>(m: &[F], v: &[F], n: usize) -> Vec<F> {
+    m.chunks_exact(n)
+        .map(|row| row.iter().zip(v).map(|(a, b)| *a * b).sum())
+        .collect()
+}
+
+/// vᵀ·m for an n×n row-major m.
+fn vec_mat<F: PrimeField>(v: &[F], m: &[F], n: usize) -> Vec<F> {
+    (0..n)
+        .map(|c| v.iter().enumerate().map(|(r, x)| *x * m[r * n + c]).sum())
+        .collect()
+}
+
+/// The inverse of an n×n row-major matrix by Gauss-Jordan elimination; None if singular.
+fn invert<F: PrimeField>(m: &[F], n: usize) -> Option<Vec<F>> {
+    let mut a = m.to_vec();
+    let mut inverse: Vec<F> = (0..n * n)
+        .map(|k| if k / n == k % n { F::one() } else { F::zero() })
+        .collect();
+    for col in 0..n {
+        let pivot = (col..n).find(|&r| !a[r * n + col].is_zero())?;
+        for k in 0..n {
+            a.swap(col * n + k, pivot * n + k);
+            inverse.swap(col * n + k, pivot * n + k);
+        }
+        let scale = a[col * n + col].inverse()?;
+        for k in 0..n {
+            a[col * n + k] *= scale;
+            inverse[col * n + k] *= scale;
+        }
+        for r in (0..n).filter(|&r| r != col) {
+            let factor = a[r * n + col];
+            if factor.is_zero() {
+                continue;
+            }
+            for k in 0..n {
+                let (x, y) = (a[col * n + k], inverse[col * n + k]);
+                a[r * n + k] -= factor * x;
+                inverse[r * n + k] -= factor * y;
+            }
+        }
+    }
+    Some(inverse)
 }
 
 #[cfg(feature = "python")]
@@ -188,6 +330,11 @@ mod py {
         Poseidon::new(width, full_rounds, partial_rounds, alpha, constants, matrix).map_err(|e| {
             match e {
                 ParamsError::Shape(message) => crypto_error(py, "ShapeMismatchError", message),
+                ParamsError::NotMds => crypto_error(
+                    py,
+                    "UnsupportedParameterError",
+                    "the MDS matrix's lower-right (t-1)x(t-1) block is singular: not an MDS matrix",
+                ),
                 ParamsError::Alpha(alpha) => crypto_error(
                     py,
                     "UnsupportedParameterError",
@@ -320,17 +467,45 @@ mod tests {
     use ark_bn254::{Fq, Fr};
     use std::str::FromStr;
 
-    /// t = 3, R_F = 8, R_P = 57 with simple stand-in parameters: constant k is k + 1 and
-    /// M[i][j] = 1 / (i + j + 3) (a Cauchy matrix with x_i = i, y_j = 3 + j).
-    fn toy<F: PrimeField>() -> Poseidon<F> {
-        let (t, full, partial) = (3usize, 8usize, 57usize);
+    /// Stand-in parameters: constant k is k + 1 and M[i][j] = 1 / (i + j + t) (a Cauchy
+    /// matrix with x_i = i, y_j = t + j).
+    fn toy_parts<F: PrimeField>(t: usize, full: usize, partial: usize) -> (Vec<F>, Vec<F>) {
         let constants = (0..(full + partial) * t)
             .map(|k| F::from(k as u64 + 1))
             .collect();
         let mds = (0..t * t)
             .map(|k| F::from((k / t + k % t + t) as u64).inverse().unwrap())
             .collect();
-        Poseidon::new(t, full, partial, 5, constants, mds).unwrap()
+        (constants, mds)
+    }
+
+    /// t = 3, R_F = 8, R_P = 57 with the stand-in parameters.
+    fn toy<F: PrimeField>() -> Poseidon<F> {
+        let (constants, mds) = toy_parts(3, 8, 57);
+        Poseidon::new(3, 8, 57, 5, constants, mds).unwrap()
+    }
+
+    /// The permutation straight from its definition, without the partial-round rewriting.
+    fn plain_permute<F: PrimeField>(
+        state: &mut [F],
+        full: usize,
+        partial: usize,
+        constants: &[F],
+        mds: &[F],
+    ) {
+        let t = state.len();
+        for (round, c) in constants.chunks_exact(t).enumerate() {
+            for (x, k) in state.iter_mut().zip(c) {
+                *x += k;
+            }
+            if round < full / 2 || round >= full / 2 + partial {
+                state.iter_mut().for_each(|x| *x = pow5(*x));
+            } else {
+                state[0] = pow5(state[0]);
+            }
+            let mixed = mat_vec(mds, state, t);
+            state.copy_from_slice(&mixed);
+        }
     }
 
     fn elements<F: PrimeField + FromStr>(decimals: &[&str]) -> Vec<F> {
@@ -380,10 +555,53 @@ mod tests {
     }
 
     #[test]
+    fn fast_form_equals_the_plain_definition() {
+        for (t, full, partial) in [(2, 8, 56), (3, 8, 57), (5, 8, 60), (9, 4, 3), (4, 2, 0)] {
+            let (constants, mds) = toy_parts::<Fq>(t, full, partial);
+            let poseidon = Poseidon::new(t, full, partial, 5, constants.clone(), mds.clone());
+            let poseidon = poseidon.unwrap();
+            for seed in 0..4u64 {
+                let start: Vec<Fq> = (0..t as u64).map(|i| Fq::from(seed * 1000 + i)).collect();
+                let (mut fast, mut plain) = (start.clone(), start);
+                poseidon.permute(&mut fast);
+                plain_permute(&mut plain, full, partial, &constants, &mds);
+                assert_eq!(fast, plain, "t={t} R_F={full} R_P={partial}");
+            }
+        }
+    }
+
+    #[test]
+    fn inverse_times_matrix_is_identity() {
+        let (_, m) = toy_parts::<Fr>(4, 2, 0);
+        let inverse = invert(&m, 4).unwrap();
+        for r in 0..4 {
+            for c in 0..4 {
+                let entry: Fr = (0..4).map(|k| m[r * 4 + k] * inverse[k * 4 + c]).sum();
+                assert_eq!(
+                    entry,
+                    if r == c {
+                        Fr::from(1u64)
+                    } else {
+                        Fr::from(0u64)
+                    }
+                );
+            }
+        }
+        assert!(invert(
+            &[
+                Fr::from(1u64),
+                Fr::from(2u64),
+                Fr::from(2u64),
+                Fr::from(4u64)
+            ],
+            2
+        )
+        .is_none());
+    }
+
+    #[test]
     fn wrong_counts_are_refused() {
-        let good = toy::<Fr>();
-        let constants = good.round_constants.clone();
-        let mds = good.mds.clone();
+        let (constants, mds) = toy_parts::<Fr>(3, 8, 57);
         let short = constants[1..].to_vec();
         assert!(matches!(
             Poseidon::new(3, 8, 57, 5, short, mds.clone()),
@@ -398,8 +616,13 @@ mod tests {
             Err(ParamsError::Shape(_))
         ));
         assert_eq!(
-            Poseidon::new(3, 8, 57, 3, constants, mds).err(),
+            Poseidon::new(3, 8, 57, 3, constants.clone(), mds).err(),
             Some(ParamsError::Alpha(3))
+        );
+        let singular = vec![Fr::from(1u64); 9];
+        assert_eq!(
+            Poseidon::new(3, 8, 57, 5, constants, singular).err(),
+            Some(ParamsError::NotMds)
         );
     }
 

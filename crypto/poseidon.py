@@ -18,8 +18,11 @@ Sponge (for Fiat-Shamir transcripts), with t = width and rate r = t - 1:
   and then zeros to a multiple of r (10* padding, so distinct sequences stay distinct even with
   trailing zeros); each block of r is added into s[1..t-1] and followed by one permutation.
 * Squeezing then outputs s[1], ..., s[t-1] in order and permutes again whenever the rate is
-  used up. Absorbing after a squeeze opens a new phase on the current state; outputs squeezed
-  but not returned are dropped.
+  used up; squeeze(a) then squeeze(b) gives the same elements as squeeze(a + b).
+* Any ``absorb`` call, even of no elements, opens a new phase: outputs not yet squeezed are
+  dropped, and the next squeeze pads and adds the new elements onto the current state (whose
+  rate already served as output) exactly as above, so every challenge depends on the tag and
+  on the whole sequence of phases before it.
 """
 
 from __future__ import annotations

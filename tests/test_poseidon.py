@@ -286,3 +286,13 @@ def test_domain_tag_is_canonical_in_both_fields() -> None:
     tag = domain_tag("novanode/transcript")
     assert 0 <= tag < 2**248 < min(FIELD_MODULI.values())
     assert tag != domain_tag("novanode/transcript2")
+
+
+def test_an_empty_absorb_still_opens_a_phase() -> None:
+    a, b = Sponge("Fr", 3), Sponge("Fr", 3)
+    a.absorb([4])
+    b.absorb([4])
+    a.squeeze()
+    b.squeeze()
+    b.absorb([])
+    assert a.squeeze() != b.squeeze()

@@ -18,6 +18,8 @@ Everything is exact arithmetic mod p on Python ints; matrices are lists of rows.
 
 from __future__ import annotations
 
+from operator import mul
+
 Matrix = list[list[int]]
 Poly = list[int]  # coefficients, constant term first, no trailing zeros
 
@@ -83,11 +85,7 @@ def _eigenvector_inside(a: Matrix, constraints: Matrix, p: int) -> bool:
 
 
 def _inside(vectors: Matrix, constraints: Matrix, p: int) -> bool:
-    return all(
-        sum(c * x for c, x in zip(row, v, strict=True)) % p == 0
-        for v in vectors
-        for row in constraints
-    )
+    return all(sum(map(mul, row, v)) % p == 0 for v in vectors for row in constraints)
 
 
 def _e0_cyclic_for_powers(m: Matrix, p: int) -> bool:
@@ -107,15 +105,15 @@ def _identity(t: int) -> Matrix:
 
 def _mat_mul(a: Matrix, b: Matrix, p: int) -> Matrix:
     columns = list(zip(*b, strict=True))
-    return [[sum(x * y for x, y in zip(row, col, strict=True)) % p for col in columns] for row in a]
+    return [[sum(map(mul, row, col)) % p for col in columns] for row in a]
 
 
 def _mat_vec(m: Matrix, v: list[int], p: int) -> list[int]:
-    return [sum(x * y for x, y in zip(row, v, strict=True)) % p for row in m]
+    return [sum(map(mul, row, v)) % p for row in m]
 
 
 def _vec_mat(v: list[int], m: Matrix, p: int) -> list[int]:
-    return [sum(x * y for x, y in zip(v, col, strict=True)) % p for col in zip(*m, strict=True)]
+    return [sum(map(mul, v, col)) % p for col in zip(*m, strict=True)]
 
 
 def _echelon(rows: Matrix, p: int) -> tuple[Matrix, list[int]]:
@@ -141,7 +139,22 @@ def _echelon(rows: Matrix, p: int) -> tuple[Matrix, list[int]]:
 
 
 def _rank(rows: Matrix, p: int) -> int:
-    return len(_echelon(rows, p)[1])
+    """Rank by forward elimination only (cheaper than the reduced form)."""
+    work = [row[:] for row in rows]
+    rank = 0
+    for c in range(len(work[0]) if work else 0):
+        pivot = next((k for k in range(rank, len(work)) if work[k][c]), None)
+        if pivot is None:
+            continue
+        work[rank], work[pivot] = work[pivot], work[rank]
+        top = work[rank]
+        inverse = pow(top[c], -1, p)
+        for k in range(rank + 1, len(work)):
+            if work[k][c]:
+                factor = work[k][c] * inverse % p
+                work[k] = [(x - factor * y) % p for x, y in zip(work[k], top, strict=True)]
+        rank += 1
+    return rank
 
 
 def _nullspace(rows: Matrix, p: int) -> Matrix:

@@ -45,6 +45,7 @@ the numbers circomlib uses, and they apply to Fq as to Fr since both moduli have
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -70,6 +71,8 @@ _SBOX_KIND_POWER = 0
 _DISCARDED_BITS = 160
 # The tap distance 80 - 62 = 18 lets one step compute 18 new LFSR bits at once.
 _STEP_BITS = 18
+_STEP_MASK = (1 << _STEP_BITS) - 1
+_KEEP_IF_ONE = bytes.maketrans(b"01", b"\x00\x01")
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,8 +105,8 @@ class GrainLFSR:
             raise ValueError("the Grain seed is 80 characters '0'/'1'")
         # Bit k of the integer holds b_k, so the taps are shifts.
         self._state = int(seed[::-1], 2)
-        self._raw = ""
-        self._out = ""
+        self._raw = b""
+        self._out = b""
         self._take_raw(_DISCARDED_BITS)
 
     @classmethod
@@ -115,25 +118,27 @@ class GrainLFSR:
         )
         return cls(seed)
 
-    def _clock(self) -> None:
-        s = self._state
-        new = ((s >> 62) ^ (s >> 51) ^ (s >> 38) ^ (s >> 23) ^ (s >> 13) ^ s) & (
-            (1 << _STEP_BITS) - 1
-        )
-        self._state = (s >> _STEP_BITS) | (new << (80 - _STEP_BITS))
-        self._raw += format(new, f"0{_STEP_BITS}b")[::-1]
+    def _take_raw(self, count: int) -> bytes:
+        """The next `count` LFSR bits (b'0'/b'1'), computed 18 at a time."""
+        state, chunks, have = self._state, [self._raw], len(self._raw)
+        while have < count:
+            new = (state >> 62) ^ (state >> 51) ^ (state >> 38) ^ (state >> 23) ^ (state >> 13)
+            new = (new ^ state) & _STEP_MASK
+            state = (state >> _STEP_BITS) | (new << (80 - _STEP_BITS))
+            chunks.append(format(new, f"0{_STEP_BITS}b")[::-1].encode())
+            have += _STEP_BITS
+        self._state = state
+        raw = b"".join(chunks)
+        self._raw = raw[count:]
+        return raw[:count]
 
-    def _take_raw(self, count: int) -> str:
-        while len(self._raw) < count:
-            self._clock()
-        taken, self._raw = self._raw[:count], self._raw[count:]
-        return taken
-
-    def bits(self, count: int) -> str:
-        """The next `count` output bits as a string of '0'/'1'."""
+    def bits(self, count: int) -> bytes:
+        """The next `count` output bits as b'0'/b'1' characters."""
         while len(self._out) < count:
-            raw = self._take_raw(2 * max(count - len(self._out), 64))
-            self._out += "".join(b for a, b in zip(raw[0::2], raw[1::2], strict=True) if a == "1")
+            raw = self._take_raw(2 * max(count - len(self._out), 256))
+            # Self-shrinking: keep the second bit of each pair whose first bit is 1.
+            keep = raw[0::2].translate(_KEEP_IF_ONE)
+            self._out += bytes(itertools.compress(raw[1::2], keep))
         taken, self._out = self._out[:count], self._out[count:]
         return taken
 

@@ -113,3 +113,7 @@ class ConstantWireError(CircomWitnessError, ValueError):
 
 class StepCircuitError(CryptoError, ValueError):
     """A circom circuit or step input that does not follow the step-circuit convention."""
+
+
+class UnsupportedParameterError(CryptoError, ValueError):
+    """A parameter choice the engine has no definition for (e.g. a Poseidon width)."""

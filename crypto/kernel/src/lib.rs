@@ -2,5 +2,6 @@
 
 #[cfg(feature = "python")]
 mod errors;
+pub mod poseidon;
 #[cfg(feature = "python")]
 mod python;

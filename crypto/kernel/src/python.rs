@@ -5,5 +5,6 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _kernel(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    crate::poseidon::register(m)?;
     Ok(())
 }

@@ -1,0 +1,1 @@
+"""Pure-Python reference implementations written from the math, used to test the kernel."""

@@ -33,3 +33,19 @@ class ShapeMismatchError(CryptoError, ValueError):
 
 class ZeroInversionError(CryptoError, ZeroDivisionError):
     """An attempt to invert the field element zero."""
+
+
+class InvalidTagError(EncodingError):
+    """A compact-vector tag outside TAG_ZERO, TAG_ONE, TAG_MINUS_ONE and TAG_OTHER."""
+
+
+class LayoutError(CryptoError, TypeError):
+    """An array whose dtype or memory layout is not the one required (uint64, C-contiguous)."""
+
+
+class MalformedMatrixError(CryptoError, ValueError):
+    """CSR arrays that do not describe a matrix: offsets out of order, columns out of range."""
+
+
+class FieldMismatchError(CryptoError, TypeError):
+    """Operands that belong to two different fields."""

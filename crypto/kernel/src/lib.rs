@@ -1,6 +1,10 @@
 //! novanode's arithmetic kernel: the hot loops of BN254/Grumpkin proving, exposed to Python.
 
+pub mod compact;
 #[cfg(feature = "python")]
 mod errors;
+pub mod field;
+pub mod input;
 #[cfg(feature = "python")]
 mod python;
+pub mod sparse;

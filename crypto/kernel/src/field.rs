@@ -2,17 +2,22 @@
 //!
 //! A vector of `n` elements is `4n` words of `u64`: element `i` is words `4i..4i + 4`, its
 //! canonical value (an integer below the modulus) as little-endian 64-bit limbs. That is the
-//! numpy `(n, 4)` uint64 array Python holds. Arithmetic happens in arkworks' Montgomery form;
-//! each element is converted on its way in and out of a loop (one Montgomery multiplication each
-//! way), so no intermediate vector is allocated, and the conversion in doubles as the check that
-//! an untrusted input is canonical.
+//! numpy `(n, 4)` uint64 array Python holds.
+//!
+//! Most operations never convert to Montgomery form. Read as a Montgomery representation, the
+//! canonical limbs of `a` stand for the element `a·R⁻¹` ("scaled", see [`Field4::scaled`]).
+//! Sums and differences of scaled elements are scaled, so `a + b` is computed on the limbs as
+//! they are; and a scaled `a` times an ordinary element `s` is the scaled `a·s`, whose
+//! representation is the canonical limbs of `a·s` again. So `add`, `scale`, `axpy`, a CSR
+//! product and the like cost one Montgomery multiplication per element at most, plus the limb
+//! comparison that checks an untrusted input is canonical.
 //!
 //! Long vectors are cut into chunks of [`CHUNK_ROWS`] rows that rayon processes in parallel; a
 //! failing input always reports its lowest offending index, whatever the scheduling.
 
 use std::convert::Infallible;
 
-use ark_ff::{BigInt, Fp, FpConfig, PrimeField};
+use ark_ff::{BigInt, Fp, MontBackend, MontConfig, PrimeField};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
@@ -27,20 +32,31 @@ pub const ELEMENT_BYTES: usize = 32;
 /// no longer than this stay on the calling thread.
 pub const CHUNK_ROWS: usize = 1 << 10;
 
-/// A prime field whose elements fit four 64-bit limbs, such as BN254's Fr and Fq.
+/// A Montgomery-form prime field whose elements fit four 64-bit limbs (BN254's Fr and Fq).
 pub trait Field4: PrimeField {
     /// The modulus as little-endian limbs.
     const MODULUS_LIMBS: [u64; LIMBS];
+
+    /// The element R = 2^256 mod p, which turns a scaled element back into an ordinary one.
+    const RADIX: Self;
 
     /// The element with canonical limbs `limbs`, or `None` when they are not below the modulus.
     fn from_limbs(limbs: [u64; LIMBS]) -> Option<Self>;
 
     /// The canonical limbs of the element.
     fn to_limbs(self) -> [u64; LIMBS];
+
+    /// The scaled element `a·R⁻¹` of canonical limbs `a`: the limbs read as a Montgomery
+    /// representation, with no arithmetic. The limbs must be below the modulus.
+    fn scaled(limbs: [u64; LIMBS]) -> Self;
+
+    /// The Montgomery representation; for a scaled `a·R⁻¹`, the canonical limbs of `a`.
+    fn representation(self) -> [u64; LIMBS];
 }
 
-impl<P: FpConfig<LIMBS>> Field4 for Fp<P, LIMBS> {
-    const MODULUS_LIMBS: [u64; LIMBS] = P::MODULUS.0;
+impl<T: MontConfig<LIMBS>> Field4 for Fp<MontBackend<T, LIMBS>, LIMBS> {
+    const MODULUS_LIMBS: [u64; LIMBS] = T::MODULUS.0;
+    const RADIX: Self = Fp::new_unchecked(T::R2);
 
     #[inline]
     fn from_limbs(limbs: [u64; LIMBS]) -> Option<Self> {
@@ -50,6 +66,16 @@ impl<P: FpConfig<LIMBS>> Field4 for Fp<P, LIMBS> {
     #[inline]
     fn to_limbs(self) -> [u64; LIMBS] {
         self.into_bigint().0
+    }
+
+    #[inline]
+    fn scaled(limbs: [u64; LIMBS]) -> Self {
+        Fp::new_unchecked(BigInt(limbs))
+    }
+
+    #[inline]
+    fn representation(self) -> [u64; LIMBS] {
+        (self.0).0
     }
 }
 
@@ -83,10 +109,34 @@ pub fn element<F: Field4>(vec: &[u64], i: usize, operand: &'static str) -> Resul
     })
 }
 
+/// Element `i` of `vec` as the scaled element `a_i·R⁻¹`, after checking it is canonical.
+#[inline]
+pub fn scaled_element<F: Field4>(
+    vec: &[u64],
+    i: usize,
+    operand: &'static str,
+) -> Result<F, InputError> {
+    let row = limbs(vec, i);
+    if is_canonical::<F>(&row) {
+        Ok(F::scaled(row))
+    } else {
+        Err(InputError::NonCanonical {
+            operand,
+            index: Some(i),
+        })
+    }
+}
+
 /// Writes the canonical limbs of `x` into the four words of `row`.
 #[inline]
 pub fn write_element<F: Field4>(x: F, row: &mut [u64]) {
     row.copy_from_slice(&x.to_limbs());
+}
+
+/// Writes the canonical limbs of `a` into `row`, given the scaled element `a·R⁻¹`.
+#[inline]
+pub fn write_scaled<F: Field4>(x: F, row: &mut [u64]) {
+    row.copy_from_slice(&x.representation());
 }
 
 /// The number of elements in `vec`.
@@ -111,26 +161,18 @@ pub fn for_each_chunk<T: Send, E: Send>(
         .reduce(|| Ok(()), Result::and)
 }
 
-/// Fills `out` with `row(i)` for every row `i`.
-fn fill_rows<F: Field4>(
-    out: &mut [u64],
-    row: impl Fn(usize) -> Result<F, InputError> + Sync,
-) -> Result<(), InputError> {
-    for_each_chunk(out, LIMBS, |first, chunk| {
-        for (j, slot) in chunk.chunks_exact_mut(LIMBS).enumerate() {
-            write_element(row(first + j)?, slot);
-        }
-        Ok(())
-    })
-}
-
-/// A new vector of `n` rows, `row(i)` each.
-fn map_rows<F: Field4>(
+/// A new vector of `n` rows whose row `i` is `a` for the scaled element `row(i) = a·R⁻¹`.
+fn map_scaled<F: Field4>(
     n: usize,
     row: impl Fn(usize) -> Result<F, InputError> + Sync,
 ) -> Result<Vec<u64>, InputError> {
     let mut out = vec![0u64; n * LIMBS];
-    fill_rows(&mut out, row)?;
+    for_each_chunk(&mut out, LIMBS, |first, chunk| {
+        for (j, slot) in chunk.chunks_exact_mut(LIMBS).enumerate() {
+            write_scaled(row(first + j)?, slot);
+        }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -179,7 +221,15 @@ pub fn decode<F: Field4>(vec: &[u64], operand: &'static str) -> Result<Vec<F>, I
 
 /// Encodes elements in the canonical limb layout.
 pub fn encode<F: Field4>(xs: &[F]) -> Vec<u64> {
-    map_rows(xs.len(), |i| Ok(xs[i])).unwrap_or_else(|_| unreachable!("encoding cannot fail"))
+    let mut out = vec![0u64; xs.len() * LIMBS];
+    for_each_chunk::<_, Infallible>(&mut out, LIMBS, |first, chunk| {
+        for (j, slot) in chunk.chunks_exact_mut(LIMBS).enumerate() {
+            write_element(xs[first + j], slot);
+        }
+        Ok(())
+    })
+    .unwrap_or_else(|never| match never {});
+    out
 }
 
 /// Checks that every element of `vec` is below the modulus.
@@ -209,57 +259,67 @@ pub fn check_canonical<F: Field4>(vec: &[u64], operand: &'static str) -> Result<
 /// `a + b`, elementwise.
 pub fn add<F: Field4>(a: &[u64], b: &[u64]) -> Result<Vec<u64>, InputError> {
     let n = same_length(a, b)?;
-    map_rows(n, |i| Ok(element::<F>(a, i, "a")? + element::<F>(b, i, "b")?))
+    map_scaled(n, |i| {
+        Ok(scaled_element::<F>(a, i, "a")? + scaled_element::<F>(b, i, "b")?)
+    })
 }
 
 /// `a - b`, elementwise.
 pub fn sub<F: Field4>(a: &[u64], b: &[u64]) -> Result<Vec<u64>, InputError> {
     let n = same_length(a, b)?;
-    map_rows(n, |i| Ok(element::<F>(a, i, "a")? - element::<F>(b, i, "b")?))
+    map_scaled(n, |i| {
+        Ok(scaled_element::<F>(a, i, "a")? - scaled_element::<F>(b, i, "b")?)
+    })
 }
 
-/// `a * b`, elementwise.
+/// `a * b`, elementwise: the ordinary `a_i` times the scaled `b_i` is the scaled product.
 pub fn mul<F: Field4>(a: &[u64], b: &[u64]) -> Result<Vec<u64>, InputError> {
     let n = same_length(a, b)?;
-    map_rows(n, |i| Ok(element::<F>(a, i, "a")? * element::<F>(b, i, "b")?))
+    map_scaled(n, |i| {
+        Ok(element::<F>(a, i, "a")? * scaled_element::<F>(b, i, "b")?)
+    })
 }
 
 /// `-a`, elementwise.
 pub fn neg<F: Field4>(a: &[u64]) -> Result<Vec<u64>, InputError> {
-    map_rows(rows(a), |i| Ok(-element::<F>(a, i, "a")?))
+    map_scaled(rows(a), |i| Ok(-scaled_element::<F>(a, i, "a")?))
 }
 
 /// `s · a`.
 pub fn scale<F: Field4>(a: &[u64], s: F) -> Result<Vec<u64>, InputError> {
-    map_rows(rows(a), |i| Ok(element::<F>(a, i, "a")? * s))
+    map_scaled(rows(a), |i| Ok(scaled_element::<F>(a, i, "a")? * s))
 }
 
 /// `a + s · b`.
 pub fn axpy<F: Field4>(a: &[u64], s: F, b: &[u64]) -> Result<Vec<u64>, InputError> {
     let n = same_length(a, b)?;
-    map_rows(n, |i| {
-        Ok(element::<F>(a, i, "a")? + s * element::<F>(b, i, "b")?)
+    map_scaled(n, |i| {
+        Ok(scaled_element::<F>(a, i, "a")? + scaled_element::<F>(b, i, "b")? * s)
     })
 }
 
-/// `Σ a_i · b_i`.
+/// `Σ a_i · b_i`: the products of scaled elements sum to `(Σ a_i·b_i)·R⁻²`.
 pub fn inner_product<F: Field4>(a: &[u64], b: &[u64]) -> Result<F, InputError> {
     let n = same_length(a, b)?;
-    sum_rows(n, |i| Ok(element::<F>(a, i, "a")? * element::<F>(b, i, "b")?))
+    let sum = sum_rows(n, |i| {
+        Ok(scaled_element::<F>(a, i, "a")? * scaled_element::<F>(b, i, "b")?)
+    })?;
+    Ok(sum * F::RADIX.square())
 }
 
 /// `Σ a_i`.
 pub fn sum<F: Field4>(a: &[u64]) -> Result<F, InputError> {
-    sum_rows(rows(a), |i| element::<F>(a, i, "a"))
+    Ok(sum_rows(rows(a), |i| scaled_element::<F>(a, i, "a"))? * F::RADIX)
 }
 
 /// `[1, base, base², …, base^(n-1)]`.
 pub fn powers<F: Field4>(base: F, n: usize) -> Vec<u64> {
+    let one = F::scaled([1, 0, 0, 0]);
     let mut out = vec![0u64; n * LIMBS];
     for_each_chunk::<_, Infallible>(&mut out, LIMBS, |first, chunk| {
-        let mut x = base.pow([first as u64]);
+        let mut x = one * base.pow([first as u64]);
         for slot in chunk.chunks_exact_mut(LIMBS) {
-            write_element(x, slot);
+            write_scaled(x, slot);
             x *= base;
         }
         Ok(())
@@ -269,6 +329,9 @@ pub fn powers<F: Field4>(base: F, n: usize) -> Vec<u64> {
 }
 
 /// `[1 / a_i]` by Montgomery's trick: one inversion per chunk, three multiplications per element.
+///
+/// The inputs are scaled elements `v_i = a_i·R⁻¹`; folding `R⁻²` into the one inversion makes
+/// every output `R⁻²/v_i = a_i⁻¹·R⁻¹`, the scaled inverse.
 pub fn batch_inverse<F: Field4>(a: &[u64]) -> Result<Vec<u64>, InputError> {
     let mut out = vec![0u64; a.len()];
     for_each_chunk(&mut out, LIMBS, |first, chunk| {
@@ -278,7 +341,7 @@ pub fn batch_inverse<F: Field4>(a: &[u64]) -> Result<Vec<u64>, InputError> {
         let mut prefix = Vec::with_capacity(n);
         let mut product = F::one();
         for j in 0..n {
-            let x = element::<F>(a, first + j, "a")?;
+            let x = scaled_element::<F>(a, first + j, "a")?;
             if x.is_zero() {
                 return Err(InputError::ZeroInversion {
                     operand: "a",
@@ -289,10 +352,12 @@ pub fn batch_inverse<F: Field4>(a: &[u64]) -> Result<Vec<u64>, InputError> {
             product *= x;
             xs.push(x);
         }
-        // Invariant: inverse = 1 / (x_0 · … · x_j).
-        let mut inverse = product.inverse().expect("a product of non-zero elements");
+        // Invariant: inverse = R⁻² / (x_0 · … · x_j).
+        let mut inverse = (product * F::RADIX.square())
+            .inverse()
+            .expect("a product of non-zero elements");
         for j in (0..n).rev() {
-            write_element(inverse * prefix[j], &mut chunk[LIMBS * j..LIMBS * (j + 1)]);
+            write_scaled(inverse * prefix[j], &mut chunk[LIMBS * j..LIMBS * (j + 1)]);
             inverse *= xs[j];
         }
         Ok(())
@@ -324,7 +389,7 @@ pub fn random<F: Field4>(n: usize, seed: [u8; 32]) -> Vec<u64> {
 
 /// Decodes concatenated 32-byte little-endian canonical encodings into a vector.
 pub fn from_bytes<F: Field4>(bytes: &[u8]) -> Result<Vec<u64>, InputError> {
-    if bytes.len() % ELEMENT_BYTES != 0 {
+    if !bytes.len().is_multiple_of(ELEMENT_BYTES) {
         return Err(InputError::WrongLength(format!(
             "a field vector encodes as {ELEMENT_BYTES} bytes per element; {} bytes is not a \
              multiple of {ELEMENT_BYTES}",
@@ -410,7 +475,9 @@ pub mod py {
             )));
         }
         array.as_slice().map_err(|_| {
-            InputError::Layout(format!("{operand} is not C-contiguous; pass np.ascontiguousarray"))
+            InputError::Layout(format!(
+                "{operand} is not C-contiguous; pass np.ascontiguousarray"
+            ))
         })
     }
 
@@ -694,7 +761,10 @@ mod tests {
         assert_eq!(mul::<Fr>(&a, &b).unwrap(), expect(&|i| xs[i] * ys[i]));
         assert_eq!(neg::<Fr>(&a).unwrap(), expect(&|i| -xs[i]));
         assert_eq!(scale::<Fr>(&a, s).unwrap(), expect(&|i| s * xs[i]));
-        assert_eq!(axpy::<Fr>(&a, s, &b).unwrap(), expect(&|i| xs[i] + s * ys[i]));
+        assert_eq!(
+            axpy::<Fr>(&a, s, &b).unwrap(),
+            expect(&|i| xs[i] + s * ys[i])
+        );
         let ip: Fr = xs.iter().zip(&ys).map(|(x, y)| *x * y).sum();
         assert_eq!(inner_product::<Fr>(&a, &b).unwrap(), ip);
         assert_eq!(sum::<Fr>(&a).unwrap(), xs.iter().sum::<Fr>());
@@ -704,7 +774,10 @@ mod tests {
     fn lengths_must_agree() {
         let (_, a) = sample(3, 4);
         let (_, b) = sample(2, 5);
-        assert!(matches!(add::<Fr>(&a, &b), Err(InputError::ShapeMismatch(_))));
+        assert!(matches!(
+            add::<Fr>(&a, &b),
+            Err(InputError::ShapeMismatch(_))
+        ));
         assert!(matches!(
             inner_product::<Fr>(&a, &b),
             Err(InputError::ShapeMismatch(_))
@@ -786,7 +859,10 @@ mod tests {
             }
         );
         let s = Fr::from(5u64);
-        assert_eq!(scalar_from_bytes::<Fr>(&scalar_to_bytes(s), "s").unwrap(), s);
+        assert_eq!(
+            scalar_from_bytes::<Fr>(&scalar_to_bytes(s), "s").unwrap(),
+            s
+        );
         assert!(matches!(
             scalar_from_bytes::<Fr>(&[0xff; 32], "s"),
             Err(InputError::NonCanonical { index: None, .. })

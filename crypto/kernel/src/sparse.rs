@@ -123,11 +123,14 @@ impl<F: Field4> Csr<F> {
         Ok((0..self.rows)
             .into_par_iter()
             .with_min_len(MIN_ROWS_PER_TASK)
-            .map(|i| self.row_dot(i, z))
+            .map(|i| self.row_dot(i, |c| z[c]))
             .collect())
     }
 
     /// `M · z` for `z` in the limb layout; the result in the limb layout.
+    ///
+    /// `z` is only checked, not converted: each stored value times the scaled `z_c` is the
+    /// scaled product, so a row's sum is the scaled result (see [`crate::field`]).
     pub fn matvec(&self, z: &[u64]) -> Result<Vec<u64>, InputError> {
         if field::rows(z) != self.cols {
             return Err(InputError::ShapeMismatch(format!(
@@ -136,22 +139,26 @@ impl<F: Field4> Csr<F> {
                 field::rows(z)
             )));
         }
-        let z = field::decode::<F>(z, "z")?;
+        field::check_canonical::<F>(z, "z")?;
         let mut out = vec![0u64; self.rows * LIMBS];
         out.par_chunks_exact_mut(LIMBS)
             .with_min_len(MIN_ROWS_PER_TASK)
             .enumerate()
-            .for_each(|(i, slot)| field::write_element(self.row_dot(i, &z), slot));
+            .for_each(|(i, slot)| {
+                let dot = self.row_dot(i, |c| F::scaled(field::limbs(z, c)));
+                field::write_scaled(dot, slot);
+            });
         Ok(out)
     }
 
+    /// `Σ value · z(column)` over the entries of row `i`.
     #[inline]
-    fn row_dot(&self, i: usize, z: &[F]) -> F {
+    fn row_dot(&self, i: usize, z: impl Fn(usize) -> F) -> F {
         let span = self.indptr[i]..self.indptr[i + 1];
         self.indices[span.clone()]
             .iter()
             .zip(&self.values[span])
-            .fold(F::zero(), |acc, (&c, v)| acc + *v * z[c as usize])
+            .fold(F::zero(), |acc, (&c, v)| acc + *v * z(c as usize))
     }
 }
 
@@ -320,7 +327,14 @@ mod tests {
 
     /// [[1, 0, 2], [0, 0, 0], [3, 4, 0]] with a repeated column in the last row.
     fn example() -> Csr<Fr> {
-        Csr::new(3, 3, &[0, 2, 2, 5], &[0, 2, 1, 0, 0], &words(&[1, 2, 4, 1, 2])).unwrap()
+        Csr::new(
+            3,
+            3,
+            &[0, 2, 2, 5],
+            &[0, 2, 1, 0, 0],
+            &words(&[1, 2, 4, 1, 2]),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -350,12 +364,10 @@ mod tests {
     #[test]
     fn rejects_bad_structure() {
         let data = words(&[1, 2]);
-        let malformed = |r: Result<Csr<Fr>, InputError>| {
-            matches!(r, Err(InputError::MalformedMatrix(_)))
-        };
-        let mismatch = |r: Result<Csr<Fr>, InputError>| {
-            matches!(r, Err(InputError::ShapeMismatch(_)))
-        };
+        let malformed =
+            |r: Result<Csr<Fr>, InputError>| matches!(r, Err(InputError::MalformedMatrix(_)));
+        let mismatch =
+            |r: Result<Csr<Fr>, InputError>| matches!(r, Err(InputError::ShapeMismatch(_)));
         assert!(mismatch(Csr::new(2, 2, &[0, 2], &[0, 1], &data)));
         assert!(mismatch(Csr::new(1, 2, &[0, 2], &[0], &data)));
         assert!(malformed(Csr::new(1, 2, &[1, 2], &[0, 1], &data)));
@@ -372,6 +384,9 @@ mod tests {
             }
         );
         let m = Csr::<Fr>::new(1, 2, &[0, 2], &[0, 1], &data).unwrap();
-        assert!(matches!(m.matvec(&words(&[1])), Err(InputError::ShapeMismatch(_))));
+        assert!(matches!(
+            m.matvec(&words(&[1])),
+            Err(InputError::ShapeMismatch(_))
+        ));
     }
 }

@@ -184,7 +184,7 @@ pub fn to_dense<F: Field4>(tags: &[u8], others: &[u64]) -> Result<Vec<u64>, Inpu
 pub mod py {
     //! `fr_compact_*` / `fq_compact_*`: conversions between dense and compact vectors.
 
-    use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+    use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
     use pyo3::prelude::*;
 
     use crate::field::py::{compute, vector_array, words};

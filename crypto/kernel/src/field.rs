@@ -455,7 +455,7 @@ pub mod py {
     //! the other kernel modules share.
 
     use numpy::ndarray::Array2;
-    use numpy::{IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
+    use numpy::{IntoPyArray, PyArray2, PyReadonlyArray2, PyUntypedArrayMethods};
     use pyo3::prelude::*;
     use pyo3::types::PyBytes;
 

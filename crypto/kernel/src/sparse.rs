@@ -166,7 +166,7 @@ impl<F: Field4> Csr<F> {
 pub mod py {
     //! `FrSparseMatrix` / `FqSparseMatrix`: the CSR matrix as an immutable Python object.
 
-    use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+    use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
     use pyo3::prelude::*;
 
     use super::Csr;

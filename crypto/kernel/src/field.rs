@@ -272,11 +272,11 @@ pub fn sub<F: Field4>(a: &[u64], b: &[u64]) -> Result<Vec<u64>, InputError> {
     })
 }
 
-/// `a * b`, elementwise: the ordinary `a_i` times the scaled `b_i` is the scaled product.
+/// `a * b`, elementwise: two scaled elements multiply to `a_i·b_i·R⁻²`, and `R` rescales it.
 pub fn mul<F: Field4>(a: &[u64], b: &[u64]) -> Result<Vec<u64>, InputError> {
     let n = same_length(a, b)?;
     map_scaled(n, |i| {
-        Ok(element::<F>(a, i, "a")? * scaled_element::<F>(b, i, "b")?)
+        Ok(scaled_element::<F>(a, i, "a")? * scaled_element::<F>(b, i, "b")? * F::RADIX)
     })
 }
 

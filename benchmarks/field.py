@@ -36,6 +36,9 @@ def main() -> None:
     indptr = np.arange(0, ENTRIES_PER_ROW * (n + 1), ENTRIES_PER_ROW, dtype=np.int64)
     indices = rng.integers(0, n, ENTRIES_PER_ROW * n).astype(np.uint32)
     matrix = SparseMatrix(FR, n, n, indptr, indices, FR.random(ENTRIES_PER_ROW * n, seed=4))
+    signs = rng.integers(0, 2, ENTRIES_PER_ROW * n)
+    units = FR.from_ints(1 if sign else FR.modulus - 1 for sign in signs)
+    unit_matrix = SparseMatrix(FR, n, n, indptr, indices, units)
 
     bits = FR.from_bytes(b"".join(int(x).to_bytes(32, "little") for x in rng.integers(0, 2, n)))
     compact_bits = CompactVector.from_dense(FR, bits)
@@ -52,6 +55,7 @@ def main() -> None:
         "fr_batch_inverse_ms": timed(lambda: FR.batch_inverse(a)),
         "csr_nnz": matrix.nnz,
         "csr_matvec_ms": timed(lambda: matrix.matvec(a)),
+        "csr_matvec_unit_coefficients_ms": timed(lambda: unit_matrix.matvec(a)),
         "compact_from_dense_bits_ms": timed(lambda: CompactVector.from_dense(FR, bits)),
         "compact_to_dense_bits_ms": timed(compact_bits.to_dense),
         "compact_from_dense_random_ms": timed(lambda: CompactVector.from_dense(FR, a)),

@@ -152,13 +152,25 @@ impl<F: Field4> Csr<F> {
     }
 
     /// `Σ value · z(column)` over the entries of row `i`.
+    ///
+    /// R1CS coefficients are mostly ±1: those entries add or subtract without a multiplication.
     #[inline]
     fn row_dot(&self, i: usize, z: impl Fn(usize) -> F) -> F {
+        let (one, minus_one) = (F::one(), -F::one());
         let span = self.indptr[i]..self.indptr[i + 1];
         self.indices[span.clone()]
             .iter()
             .zip(&self.values[span])
-            .fold(F::zero(), |acc, (&c, v)| acc + *v * z(c as usize))
+            .fold(F::zero(), |acc, (&c, &v)| {
+                let zc = z(c as usize);
+                if v == one {
+                    acc + zc
+                } else if v == minus_one {
+                    acc - zc
+                } else {
+                    acc + v * zc
+                }
+            })
     }
 }
 
@@ -348,6 +360,16 @@ mod tests {
             vec![Fr::from(19u64), Fr::zero(), Fr::from(39u64)]
         );
         assert_eq!(m.nnz(), 5);
+    }
+
+    #[test]
+    fn unit_coefficients_take_the_short_path_correctly() {
+        let minus_one = field::encode(&[-Fr::one()]);
+        let mut data = words(&[1, 3, 1]);
+        data[LIMBS..2 * LIMBS].copy_from_slice(&minus_one);
+        let m = Csr::<Fr>::new(2, 2, &[0, 2, 3], &[0, 1, 1], &data).unwrap();
+        let got = field::decode::<Fr>(&m.matvec(&words(&[5, 7])).unwrap(), "out").unwrap();
+        assert_eq!(got, vec![Fr::from(5u64) - Fr::from(7u64), Fr::from(7u64)]);
     }
 
     #[test]

@@ -117,3 +117,19 @@ class StepCircuitError(CryptoError, ValueError):
 
 class UnsupportedParameterError(CryptoError, ValueError):
     """A parameter choice the engine has no definition for (e.g. a Poseidon width)."""
+
+
+class InvalidTagError(EncodingError):
+    """A compact-vector tag outside TAG_ZERO, TAG_ONE, TAG_MINUS_ONE and TAG_OTHER."""
+
+
+class LayoutError(CryptoError, TypeError):
+    """An array whose dtype or memory layout is not the one required (uint64, C-contiguous)."""
+
+
+class MalformedMatrixError(CryptoError, ValueError):
+    """CSR arrays that do not describe a matrix: offsets out of order, columns out of range."""
+
+
+class FieldMismatchError(CryptoError, TypeError):
+    """Operands that belong to two different fields."""

@@ -1,1 +1,4 @@
-"""Pure-Python reference implementations written from the math, used to test the kernel."""
+"""Pure-Python reference implementations, written from the math for small inputs.
+
+They share no code with the kernel, so tests can check one against the other.
+"""

@@ -6,5 +6,8 @@ use pyo3::prelude::*;
 fn _kernel(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     crate::poseidon::register(m)?;
+    crate::field::py::register(m)?;
+    crate::sparse::py::register(m)?;
+    crate::compact::py::register(m)?;
     Ok(())
 }

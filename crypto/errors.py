@@ -133,3 +133,20 @@ class MalformedMatrixError(CryptoError, ValueError):
 
 class FieldMismatchError(CryptoError, TypeError):
     """Operands that belong to two different fields."""
+
+
+class CircuitError(CryptoError):
+    """A circuit that cannot be synthesised as written."""
+
+
+class UnassignedValueError(CircuitError, ValueError):
+    """A value that was read where none is known (e.g. while only the shape is recorded)."""
+
+
+class UnsatisfiedConstraintError(CircuitError, ValueError):
+    """An assignment that violates a constraint; carries the constraint's index and name."""
+
+    def __init__(self, message: str, *, index: int, name: str) -> None:
+        super().__init__(message)
+        self.index = index
+        self.name = name

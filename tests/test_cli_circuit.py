@@ -127,8 +127,9 @@ def test_wasm_without_input_is_a_usage_error() -> None:
 
 
 def test_the_console_script_runs_as_a_process() -> None:
+    script = str(Path(sys.executable).with_name("novanode"))  # installed next to the interpreter
     ok = subprocess.run(
-        [sys.executable, "-m", "node.cli", "circuit-check", str(R1CS), "--witness", str(STEP)],
+        [script, "circuit-check", str(R1CS), "--witness", str(STEP)],
         capture_output=True,
         text=True,
         check=False,
@@ -136,7 +137,7 @@ def test_the_console_script_runs_as_a_process() -> None:
     assert ok.returncode == 0, ok.stderr
     assert "satisfied" in ok.stdout
     bad = subprocess.run(
-        [sys.executable, "-m", "node.cli", "circuit-info", str(STEP)],
+        [script, "circuit-info", str(STEP)],
         capture_output=True,
         text=True,
         check=False,

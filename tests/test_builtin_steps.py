@@ -3,6 +3,7 @@ tampering, and the registry of keys."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,7 +25,12 @@ from crypto.circuit.builtins.minroot import (
     fifth_root_exponent,
 )
 from crypto.circuit.step import StepCircuit, trace
-from crypto.circuit.synthesis import compact_from_ints, record_step_shape, step_witness
+from crypto.circuit.synthesis import (
+    DirectShape,
+    compact_from_ints,
+    record_step_shape,
+    step_witness,
+)
 from crypto.errors import (
     StepCircuitError,
     UnsupportedParameterError,
@@ -85,6 +91,24 @@ def test_fast_witness_equals_the_generic_path(circuit: BuiltinStep, seed: list[i
     generator.private.extend(fast)
     assert [generator.value(v) for v in fast_outputs] == generic_outputs
     assert generic_outputs == circuit.native(z, None)
+
+
+@pytest.mark.parametrize("circuit", [*CIRCUITS, Cubic(12), MinRoot(3), MinRoot(200)], ids=repr)
+def test_the_direct_shape_is_the_recorded_one(circuit: BuiltinStep) -> None:
+    direct, recorded = circuit.direct_shape(), record_step_shape(circuit)
+    assert direct.digest == recorded.digest
+    assert list(direct.names) == list(recorded.names)
+    assert (direct.n_constraints, direct.n_public, direct.n_private) == (
+        recorded.n_constraints,
+        recorded.n_public,
+        recorded.n_private,
+    )
+    for mine, theirs in zip(
+        (direct.A, direct.B, direct.C), (recorded.A, recorded.B, recorded.C), strict=True
+    ):
+        for x, y in zip(mine.to_csr(), theirs.to_csr(), strict=True):
+            assert np.array_equal(x, y)
+    assert isinstance(circuit, DirectShape)
 
 
 @pytest.mark.parametrize("circuit", CIRCUITS, ids=repr)

@@ -28,7 +28,7 @@ import numpy as np
 
 from crypto.circuit.shape import R1CSShape
 from crypto.circuit.step import StepCircuit
-from crypto.circuit.synthesis import record_step_shape
+from crypto.circuit.synthesis import DirectShape, record_step_shape
 from crypto.errors import CryptoError
 from crypto.field import FQ, FR, PrimeField
 
@@ -58,7 +58,10 @@ class ShapeCache:
         return shape
 
     def step_shape(self, circuit: StepCircuit, field: PrimeField = FR) -> R1CSShape:
-        """The shape of `circuit` on its own (see `crypto.circuit.synthesis`)."""
+        """The shape of `circuit` on its own (see `crypto.circuit.synthesis`), built directly
+        where the circuit knows how (`DirectShape`), else recorded."""
+        if field is FR and isinstance(circuit, DirectShape):
+            return self.get(f"{circuit.key}#{field.name}", circuit.direct_shape)
         return self.get(f"{circuit.key}#{field.name}", lambda: record_step_shape(circuit, field))
 
     def _paths(self, key: str) -> tuple[Path, Path] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeGuard
+from typing import Protocol, TypeGuard, runtime_checkable
 
 from crypto.circuit.lc import Var
 from crypto.circuit.shape import R1CSShape
@@ -25,6 +25,14 @@ from crypto.circuit.system import (
 from crypto.errors import StepCircuitError
 from crypto.field import ELEMENT_BYTES, FR, PrimeField
 from crypto.witness import CompactVector
+
+
+@runtime_checkable
+class DirectShape(Protocol):
+    """A step circuit that builds its own shape over `FR` faster than recording it."""
+
+    def direct_shape(self) -> R1CSShape:
+        """Equal to `record_step_shape(circuit)`: same digest, names and arrays."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -3,7 +3,9 @@
 `constrain` is the circuit, written once against any `ConstraintSystem`. When only values are
 wanted (a plain `WitnessGenerator`), `synthesize` takes the circuit-specific path instead:
 `values` computes the same private values in a tight loop on Python ints and appends them in one
-call, with no Python call per constraint. Tests hold the two paths to produce identical values.
+call, with no Python call per constraint. Likewise `direct_shape` builds the step's matrices
+from the circuit's regular structure with numpy instead of recording each constraint. Tests hold
+each fast path to produce exactly what the generic one does (values; digest, names, arrays).
 """
 
 from __future__ import annotations
@@ -12,12 +14,18 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from crypto.circuit.lc import Var, private_var
+from crypto.circuit.shape import R1CSShape
 from crypto.circuit.step import Advice
 from crypto.circuit.synthesis import values_only
 from crypto.circuit.system import ConstraintSystem
 from crypto.errors import StepCircuitError
-from crypto.field import FR
+from crypto.field import FR, Vector
+
+Indices = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,10 @@ class BuiltinStep(ABC):
     def step(self, z: Sequence[int]) -> list[int]:
         """z_{i+1} from a checked z_i."""
 
+    @abstractmethod
+    def direct_shape(self) -> R1CSShape:
+        """The shape `record_step_shape(self)` records (z_i public), built without recording."""
+
     def synthesize(self, cs: ConstraintSystem, z: Sequence[Var], advice: Advice) -> list[Var]:
         """Constrains one step; a plain witness generator takes the fast path."""
         self._check_advice(advice)
@@ -84,3 +96,15 @@ class BuiltinStep(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.key!r})"
+
+
+def csr_matrix(
+    counts: Indices, indices: Indices, coefficients: Indices
+) -> tuple[Indices, Indices, Vector]:
+    """One matrix for `R1CSShape.from_csr`: `counts[i]` entries in row i, at `indices` with
+    small signed integer `coefficients` (mapped into Fr through a table of their few values)."""
+    distinct, position = np.unique(coefficients, return_inverse=True)
+    table = FR.from_ints([int(c) % FR.modulus for c in distinct])
+    indptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return indptr, indices, table[position.reshape(-1)]

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from crypto.circuit.builtins.base import BuiltinStep, StepValues
+import numpy as np
+
+from crypto.circuit.builtins.base import BuiltinStep, StepValues, csr_matrix
 from crypto.circuit.lc import Var
+from crypto.circuit.shape import R1CSShape
 from crypto.circuit.system import ConstraintSystem
 from crypto.errors import UnsupportedParameterError
 from crypto.field import FR
@@ -57,6 +60,24 @@ class Cubic(BuiltinStep):
             append(x2)
             append(x)
         return StepValues(private, [len(private)])
+
+    def direct_shape(self) -> R1CSShape:
+        # Columns: 0 the constant, 1 = x_0, then private 2i = x²_i (column 2i + 2) and
+        # 2i + 1 = y_i = x_{i+1} (column 2i + 3); so x_i sits in column 2i + 1 for every i.
+        m = self.iterations
+        n = 2 * m
+        i = np.arange(m, dtype=np.int64)
+        x, x2, y = 2 * i + 1, 2 * i + 2, 2 * i + 3
+        ones = np.ones(n, dtype=np.int64)
+        a = csr_matrix(ones, np.arange(1, n + 1, dtype=np.int64), ones)  # x_i, then x²_i
+        b = csr_matrix(ones, np.repeat(x, 2), ones)  # x_i twice
+        # Row 2i: x²_i. Row 2i + 1: y_i − x_i − 5 over columns (0, x_i, y_i).
+        c_counts = np.tile(np.array([1, 3], dtype=np.int64), m)
+        c_indices = np.stack([x2, np.zeros(m, dtype=np.int64), x, y], axis=1).reshape(-1)
+        c_coefficients = np.tile(np.array([1, -5, -1, 1], dtype=np.int64), m)
+        c = csr_matrix(c_counts, c_indices, c_coefficients)
+        names = [name for k in range(m) for name in (f"iteration{k}/square", f"iteration{k}/cube")]
+        return R1CSShape.from_csr(FR, n, 1, n, [a, b, c], names)
 
     def step(self, z: Sequence[int]) -> list[int]:
         p = FR.modulus

@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from math import gcd
 
-from crypto.circuit.builtins.base import BuiltinStep, StepValues
+import numpy as np
+
+from crypto.circuit.builtins.base import BuiltinStep, StepValues, csr_matrix
 from crypto.circuit.lc import Var
+from crypto.circuit.shape import R1CSShape
 from crypto.circuit.system import ConstraintSystem
 from crypto.errors import UnsupportedParameterError
 from crypto.field import FR
@@ -82,6 +85,31 @@ class MinRoot(BuiltinStep):
         # z_{i+1} = (last root, the root before it — or z_i's x after a single iteration).
         last = self.arity + len(private) - 3
         return StepValues(private, [last, last - 3 if self.iterations > 1 else 0])
+
+    def direct_shape(self) -> R1CSShape:
+        # Columns: 0 the constant, 1 = x_0, 2 = y_0, then per iteration i the root, its square
+        # and fourth power in columns 3i + 3, 3i + 4, 3i + 5. x_i is column 1 for i = 0, else
+        # the previous root, 3i; y_i is column 2, then 1, then the root before that, 3i − 3.
+        k = self.iterations
+        i = np.arange(k, dtype=np.int64)
+        root, square, fourth = 3 * i + 3, 3 * i + 4, 3 * i + 5
+        x = np.where(i == 0, 1, 3 * i)
+        y = np.where(i == 0, 2, np.where(i == 1, 1, 3 * i - 3))
+        ones = np.ones(3 * k, dtype=np.int64)
+        a = csr_matrix(ones, np.stack([root, square, fourth], axis=1).reshape(-1), ones)
+        b = csr_matrix(ones, np.stack([root, square, root], axis=1).reshape(-1), ones)
+        # C: square, fourth, then x_i + y_i with its two columns in increasing order.
+        c_counts = np.tile(np.array([1, 1, 2], dtype=np.int64), k)
+        c_indices = np.stack([square, fourth, np.minimum(x, y), np.maximum(x, y)], axis=1).reshape(
+            -1
+        )
+        c = csr_matrix(c_counts, c_indices, np.ones(4 * k, dtype=np.int64))
+        names = [
+            f"iteration{j}/{name}"
+            for j in range(k)
+            for name in ("square", "fourth power", "fifth power")
+        ]
+        return R1CSShape.from_csr(FR, 3 * k, 2, 3 * k, [a, b, c], names)
 
     def step(self, z: Sequence[int]) -> list[int]:
         p, e = FR.modulus, FIFTH_ROOT_EXPONENT

@@ -177,6 +177,8 @@ def test_bad_z_and_advice_are_rejected() -> None:
         MinRoot(1).native([1, 2], {"advice": "1"})
     with pytest.raises(StepCircuitError):
         step_witness(Cubic(2), [1, 2], None)
+    with pytest.raises(StepCircuitError):
+        step_witness(MinRoot(2), [1, P], None)
 
 
 @pytest.mark.parametrize(

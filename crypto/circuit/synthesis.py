@@ -59,8 +59,10 @@ def step_witness(
     circuit: StepCircuit, z: Sequence[int], advice: Advice, field: PrimeField = FR
 ) -> StepWitness:
     """The witness of one step from z_i = `z`: the values `record_step_shape`'s shape checks."""
-    if len(z) != circuit.arity:
-        raise StepCircuitError(f"z has {len(z)} elements; the step circuit takes {circuit.arity}")
+    if len(z) != circuit.arity or any(not 0 <= v < field.modulus for v in z):
+        raise StepCircuitError(
+            f"{circuit.key} takes z as {circuit.arity} field elements in [0, p); got {list(z)!r}"
+        )
     generator = WitnessGenerator(field)
     outputs = _run(generator, circuit, list(z), advice)
     return StepWitness(

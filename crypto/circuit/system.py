@@ -160,6 +160,17 @@ class WitnessGenerator(ConstraintSystem):
             total += coeff * (public[var >> 1] if var % 2 == 0 else private[var >> 1])
         return total % self.modulus
 
+    def extend(self, values: list[int]) -> int:
+        """Appends private values already reduced into [0, p), with no call per value, and
+        returns the index of the first (`private_var(index)` names a private variable).
+
+        The fast path of circuit-specific witness code: it must allocate exactly what the
+        circuit's constraints would, in the same order, which its tests compare.
+        """
+        first = len(self.private)
+        self.private.extend(values)
+        return first
+
     def assignment(self) -> Assignment:
         """The values computed so far, without the constant one."""
         return Assignment(public=self.public[1:], private=list(self.private))

@@ -35,7 +35,7 @@ def to_bits(cs: ConstraintSystem, x: LCLike, n_bits: int, name: str = "bits") ->
             Boolean.alloc(cs, None if value is None else bool(value >> i & 1), f"bit{i}")
             for i in range(n_bits)
         ]
-        cs.enforce(pack(bits), ONE, x, "pack")
+        cs.enforce(lambda: pack(bits), ONE, x, "pack")
         if n_bits == field_bits:
             enforce_at_most(cs, bits, cs.modulus - 1, "canonical")
     return bits
@@ -93,8 +93,9 @@ def _enforce_zero_run(
     cs: ConstraintSystem, equal: Boolean, run: Sequence[Boolean], lowest: int
 ) -> None:
     if run:
-        total = LinearCombination.sum(bit.lc for bit in run)
-        cs.enforce(equal.lc, total, 0, f"zeros{lowest}")
+        cs.enforce(
+            equal.lc, lambda: LinearCombination.sum(bit.lc for bit in run), 0, f"zeros{lowest}"
+        )
 
 
 __all__ = ["enforce_at_most", "enforce_range", "pack", "to_bits"]

@@ -8,11 +8,12 @@ with a constant operand costs nothing, and every other two-input gate costs one 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeAlias
 
 from crypto.circuit.lc import ONE, LCLike, LinearCombination, as_lc
 from crypto.circuit.system import ConstraintSystem
 
-BoolValue = bool | Callable[[], bool] | None
+BoolValue: TypeAlias = bool | Callable[[], bool] | None
 """A bit's value: a bool, a callable computing it (only called where values are computed), or
 None where no value is known."""
 
@@ -30,7 +31,7 @@ class Boolean:
     def alloc(cls, cs: ConstraintSystem, value: BoolValue = None, name: str = "bit") -> Boolean:
         """A new private bit, constrained by b·(1 − b) = 0."""
         var = cs.alloc(_int_value(value), name)
-        cs.enforce(var, ONE - var, 0, name)
+        cs.enforce(var, lambda: ONE - var, 0, name)
         return cls(var.lc())
 
     @classmethod

@@ -22,8 +22,7 @@ _INTEGER = re.compile(r"[0-9]{1,9}")
 BUILTINS: dict[str, str] = {
     "cubic": "crypto.circuit.builtins.cubic:Cubic",
     "minroot": "crypto.circuit.builtins.minroot:MinRoot",
-    # Merging feat/gadgets registers builtin:poseidon_chain (PoseidonChain()) with this line:
-    # "poseidon_chain": "crypto.circuit.builtins.poseidon_chain:PoseidonChain",
+    "poseidon_chain": "crypto.circuit.builtins.poseidon_chain:PoseidonChain",
 }
 """Name → ``module:constructor``, imported on first use so a lookup loads only its circuit.
 The key's parameters are passed to the constructor as keyword arguments."""

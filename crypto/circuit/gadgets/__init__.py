@@ -1,0 +1,5 @@
+"""Gadgets: reusable pieces of circuits, generic over the circuit's field (Fr or Fq).
+
+Each module has one job: `boolean` (bits and logic), `bits` (decomposition, packing, range
+checks), `eq` (equality, zero tests, selection), `poseidon` (permutation, hash, sponge).
+"""

@@ -2,5 +2,12 @@
 
 #[cfg(feature = "python")]
 mod errors;
+pub mod group;
+pub mod hash_to_curve;
+pub mod msm;
+#[cfg(feature = "python")]
+mod py_group;
+#[cfg(feature = "python")]
+mod py_msm;
 #[cfg(feature = "python")]
 mod python;

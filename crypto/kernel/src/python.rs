@@ -5,5 +5,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _kernel(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    crate::py_group::register(m)?;
+    crate::py_msm::register(m)?;
     Ok(())
 }

@@ -20,7 +20,7 @@ class WrongLengthError(EncodingError):
 
 
 class NonCanonicalEncodingError(EncodingError):
-    """An encoding of a value that has another, canonical encoding (e.g. an integer ≥ the modulus)."""
+    """An encoding of a value that has another, canonical one (e.g. an integer ≥ the modulus)."""
 
 
 class NotOnCurveError(EncodingError):

@@ -30,15 +30,15 @@ ones and minus ones cost no multiplication at all.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, Self, TypeVar, cast
+from typing import Any, Generic, Protocol, Self, TypeVar, cast, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
-from crypto import _kernel
-
-_k: Any = _kernel
+_k: Any = importlib.import_module("crypto._kernel")
 
 FieldVector = NDArray[np.uint64]
 """``(n, 4)`` uint64, canonical little-endian limbs."""
@@ -70,13 +70,18 @@ class CurvePoint(Protocol):
 
 
 P = TypeVar("P", bound=CurvePoint)
+P_co = TypeVar("P_co", bound=CurvePoint, covariant=True)
 
 
-class PointVector(Protocol[P]):
+class PointVector(Protocol[P_co]):
     """An immutable vector of affine points: MSM bases, e.g. a commitment key."""
 
     def __len__(self) -> int: ...
-    def __getitem__(self, index: int, /) -> P: ...
+    @overload
+    def __getitem__(self, index: int, /) -> P_co: ...
+    @overload
+    def __getitem__(self, index: slice, /) -> PointVector[P_co]: ...
+    def __iter__(self) -> Iterator[P_co]: ...
     def to_bytes(self) -> bytes:
         """Concatenated 32-byte compressed encodings."""
 
@@ -164,4 +169,13 @@ Grumpkin: Curve[CurvePoint] = Curve(
     _msm=_k.grumpkin_msm,
     _msm_compact=_k.grumpkin_msm_compact,
 )
-"""Grumpkin: y² = x³ − 17 over Fr, generator (1, √−16), scalars in Fq."""
+"""Grumpkin: y² = x³ - 17 over Fr, generator (1, √-16), scalars in Fq."""
+
+
+def g1_msm_timings_ms(log_n: int, repeats: int) -> list[float]:
+    """Milliseconds of ``repeats`` G1 MSMs of size ``2**log_n``, inputs made and timed in Rust.
+
+    The floor for ``G1.msm`` called from Python: benchmarks compare the two to measure the
+    binding's overhead. Bases are derived generators, scalars uniform in Fr.
+    """
+    return cast(list[float], _k.bench_g1_msm_random(log_n, repeats))

@@ -42,7 +42,9 @@ def affine(point: group.CurvePoint) -> ref.Point:
 
 
 @pytest.mark.parametrize(("curve", "model"), CURVES, ids=IDS)
-def test_constants_match_the_reference(curve: group.Curve[group.CurvePoint], model: ref.Curve) -> None:
+def test_constants_match_the_reference(
+    curve: group.Curve[group.CurvePoint], model: ref.Curve
+) -> None:
     assert affine(curve.generator()) == model.generator
     assert curve.identity().is_identity()
     assert curve.order == model.order and curve.base_modulus == model.p
@@ -92,7 +94,7 @@ def test_group_law_edge_cases(curve: group.Curve[group.CurvePoint], model: ref.C
 def test_the_curves_do_not_mix() -> None:
     g, h = group.G1.generator(), group.Grumpkin.generator()
     with pytest.raises(TypeError):
-        g + h  # type: ignore[operator]
+        g + h
     with pytest.raises(TypeError):
         g * 1.5  # type: ignore[operator]
     assert g != h
@@ -177,13 +179,15 @@ def test_point_vectors(curve: group.Curve[group.CurvePoint], model: ref.Curve) -
         vec[5]
     with pytest.raises(IndexError):
         vec[-6]
-    assert list(vec[1:4]) == points[1:4]  # type: ignore[index]
-    assert list(vec[::-2]) == points[::-2]  # type: ignore[index]
+    assert list(vec[1:4]) == points[1:4]
+    assert list(vec[::-2]) == points[::-2]
     data = vec.to_bytes()
     assert data == b"".join(p.to_bytes() for p in points)
     assert curve.vector_from_bytes(data) == vec
     assert len(curve.vector([])) == 0 and curve.vector_from_bytes(b"").to_bytes() == b""
-    assert [affine(p) for p in vec] == [ref.mul(model, model.generator, k) for k in (3, 0, 5, 3, -5)]
+    assert [affine(p) for p in vec] == [
+        ref.mul(model, model.generator, k) for k in (3, 0, 5, 3, -5)
+    ]
 
 
 @pytest.mark.parametrize(("curve", "model"), CURVES, ids=IDS)

@@ -1,1 +1,1 @@
-"""Pure-Python reference implementations, written from the math, that the kernel is tested against."""
+"""Pure-Python references, written from the math, that the kernel is tested against."""

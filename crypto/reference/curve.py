@@ -134,7 +134,7 @@ def ys_above(curve: Curve, x: int) -> tuple[int, int] | None:
 
 
 def encode(curve: Curve, point: Point) -> bytes:
-    """32 bytes: x little-endian, bit 7 of the last byte = "y is the larger root", bit 6 = identity."""
+    """32 bytes: x little-endian; last byte bit 7 = "y is the larger root", bit 6 = identity."""
     if point is None:
         return bytes(ENCODED_LEN - 1) + bytes([IDENTITY])
     x, y = point

@@ -12,7 +12,7 @@ use ark_ec::{AdditiveGroup, CurveGroup, PrimeGroup};
 use ark_ff::{BigInteger, PrimeField, Zero};
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyInt, PySlice};
+use pyo3::types::{PyBytes, PyInt, PyIterator, PyList, PySlice};
 
 /// The Python exception for a failed decoding.
 pub fn decode_error(py: Python<'_>, err: DecodeError) -> PyErr {
@@ -202,6 +202,11 @@ macro_rules! curve_classes {
                 }
                 let position = resolve_index(index.extract()?, self.0.len(), stringify!($vec))?;
                 Ok($point(self.0[position].into()).into_pyobject(py)?.into_any().unbind())
+            }
+
+            fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyIterator>> {
+                let points = self.0.iter().map(|p| $point((*p).into()));
+                PyList::new(py, points)?.try_iter()
             }
 
             fn __eq__(&self, other: PyRef<'_, Self>) -> bool {

@@ -99,12 +99,19 @@ pub fn from_compressed<P: CycleCurve>(bytes: &[u8]) -> Result<Affine<P>, DecodeE
         return Ok(Affine::identity());
     }
     let x = P::Base::from_bigint(x).ok_or_else(|| {
-        DecodeError::NonCanonical(format!("{} x-coordinate is not below the field modulus", P::NAME))
+        DecodeError::NonCanonical(format!(
+            "{} x-coordinate is not below the field modulus",
+            P::NAME
+        ))
     })?;
     let (smaller, larger) = Affine::<P>::get_ys_from_x_unchecked(x).ok_or_else(|| {
         DecodeError::NotOnCurve(format!("no {} point has this x-coordinate", P::NAME))
     })?;
-    let y = if flags & Y_IS_LARGER != 0 { larger } else { smaller };
+    let y = if flags & Y_IS_LARGER != 0 {
+        larger
+    } else {
+        smaller
+    };
     Ok(Affine::new_unchecked(x, y))
 }
 
@@ -181,13 +188,19 @@ mod tests {
 
     fn matches_arkworks<P: CycleCurve>() {
         let mut rng = ark_std::test_rng();
-        let mut points = vec![Affine::<P>::identity(), Projective::<P>::generator().into_affine()];
+        let mut points = vec![
+            Affine::<P>::identity(),
+            Projective::<P>::generator().into_affine(),
+        ];
         points.extend((0..64).map(|_| Projective::<P>::rand(&mut rng).into_affine()));
         for point in points {
             let ours = to_compressed(&point);
             assert_eq!(ours.to_vec(), arkworks_bytes(&point));
             assert_eq!(from_compressed::<P>(&ours), Ok(point));
-            assert_eq!(Affine::<P>::deserialize_compressed(&ours[..]).unwrap(), point);
+            assert_eq!(
+                Affine::<P>::deserialize_compressed(&ours[..]).unwrap(),
+                point
+            );
             let neg = -point;
             assert_eq!(from_compressed::<P>(&to_compressed(&neg)), Ok(neg));
         }
@@ -202,21 +215,36 @@ mod tests {
     fn rejects_malformed<P: CycleCurve>() {
         let mut identity = [0u8; 32];
         identity[31] = IDENTITY;
-        assert!(matches!(from_compressed::<P>(&identity[..31]), Err(DecodeError::WrongLength(_))));
+        assert!(matches!(
+            from_compressed::<P>(&identity[..31]),
+            Err(DecodeError::WrongLength(_))
+        ));
         let mut signed = identity;
         signed[31] |= Y_IS_LARGER;
-        assert!(matches!(from_compressed::<P>(&signed), Err(DecodeError::NonCanonical(_))));
+        assert!(matches!(
+            from_compressed::<P>(&signed),
+            Err(DecodeError::NonCanonical(_))
+        ));
         let mut nonzero_x = identity;
         nonzero_x[0] = 1;
-        assert!(matches!(from_compressed::<P>(&nonzero_x), Err(DecodeError::NonCanonical(_))));
+        assert!(matches!(
+            from_compressed::<P>(&nonzero_x),
+            Err(DecodeError::NonCanonical(_))
+        ));
         let modulus = P::Base::MODULUS.to_bytes_le();
-        assert!(matches!(from_compressed::<P>(&modulus), Err(DecodeError::NonCanonical(_))));
+        assert!(matches!(
+            from_compressed::<P>(&modulus),
+            Err(DecodeError::NonCanonical(_))
+        ));
         let off_curve = (0u64..)
             .map(P::Base::from)
             .find(|x| !has_point::<P>(*x))
             .unwrap();
         let bytes = off_curve.into_bigint().to_bytes_le();
-        assert!(matches!(from_compressed::<P>(&bytes), Err(DecodeError::NotOnCurve(_))));
+        assert!(matches!(
+            from_compressed::<P>(&bytes),
+            Err(DecodeError::NotOnCurve(_))
+        ));
         let mut batch = to_compressed(&Projective::<P>::generator().into_affine()).to_vec();
         batch.extend_from_slice(&bytes);
         match vec_from_compressed::<P>(&batch) {
@@ -233,8 +261,14 @@ mod tests {
 
     #[test]
     fn cofactor_is_one() {
-        assert_eq!(<ark_bn254::g1::Config as ark_ec::CurveConfig>::COFACTOR, &[1]);
-        assert_eq!(<ark_grumpkin::GrumpkinConfig as ark_ec::CurveConfig>::COFACTOR, &[1]);
+        assert_eq!(
+            <ark_bn254::g1::Config as ark_ec::CurveConfig>::COFACTOR,
+            &[1]
+        );
+        assert_eq!(
+            <ark_grumpkin::GrumpkinConfig as ark_ec::CurveConfig>::COFACTOR,
+            &[1]
+        );
     }
 
     #[test]

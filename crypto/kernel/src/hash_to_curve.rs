@@ -49,9 +49,13 @@ pub fn derive_generator<P: CycleCurve>(label: &[u8], index: u64) -> Affine<P> {
     prefix.update(index.to_le_bytes());
     (0u32..)
         .find_map(|counter| {
-            let digest = prefix.clone().chain_update(counter.to_le_bytes()).finalize();
+            let digest = prefix
+                .clone()
+                .chain_update(counter.to_le_bytes())
+                .finalize();
             let x = P::Base::from_le_bytes_mod_order(&digest);
-            Affine::<P>::get_ys_from_x_unchecked(x).map(|(smaller, _)| Affine::new_unchecked(x, smaller))
+            Affine::<P>::get_ys_from_x_unchecked(x)
+                .map(|(smaller, _)| Affine::new_unchecked(x, smaller))
         })
         .expect("half of all x-coordinates lie under a point")
 }
@@ -83,8 +87,12 @@ mod tests {
 
     #[test]
     fn the_two_curves_get_different_keys() {
-        let g1 = derive_generator::<ark_bn254::g1::Config>(b"k", 0).x.into_bigint();
-        let grumpkin = derive_generator::<ark_grumpkin::GrumpkinConfig>(b"k", 0).x.into_bigint();
+        let g1 = derive_generator::<ark_bn254::g1::Config>(b"k", 0)
+            .x
+            .into_bigint();
+        let grumpkin = derive_generator::<ark_grumpkin::GrumpkinConfig>(b"k", 0)
+            .x
+            .into_bigint();
         assert_ne!(g1.to_bytes_le(), grumpkin.to_bytes_le());
     }
 }

@@ -5,6 +5,7 @@ mod errors;
 pub mod group;
 pub mod hash_to_curve;
 pub mod msm;
+pub mod pippenger;
 #[cfg(feature = "python")]
 mod py_group;
 #[cfg(feature = "python")]

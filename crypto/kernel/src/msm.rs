@@ -3,17 +3,17 @@
 //! Witnesses of real circuits are full of 0, 1 and −1 (bits, selectors, constants) and of small
 //! counters. Each scalar goes to the cheapest path that handles it:
 //! zero → skipped; one / minus one → one mixed addition / subtraction of its base (parallel
-//! chunks); below 2⁶⁴ → a Pippenger over 64-bit windows; anything else → arkworks' full-width
-//! signed-window Pippenger. A dense vector is classified scalar by scalar; a compact vector
+//! chunks); below 2⁶⁴ → Pippenger over only the windows those values occupy; anything else →
+//! full-width Pippenger (`pippenger.rs`). A dense vector is classified scalar by scalar; a compact vector
 //! (`crypto.witness`: tags + the TAG_OTHER values) arrives already classified by its tags.
 //!
 //! Scalars cross in canonical little-endian 64-bit limbs (four per scalar), which is exactly
 //! arkworks' `BigInt` form, so no Montgomery conversion is needed.
 
 use crate::group::CycleCurve;
+use crate::pippenger;
 use ark_ec::short_weierstrass::{Affine, Projective};
-use ark_ec::VariableBaseMSM;
-use ark_ff::{AdditiveGroup, BigInt, BigInteger, One, PrimeField, Zero};
+use ark_ff::{BigInt, BigInteger, One, PrimeField, Zero};
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -85,7 +85,11 @@ impl Routes {
     fn evaluate<P: CycleCurve>(self, bases: &[Affine<P>]) -> Projective<P> {
         let mut total = sum_at(bases, &self.ones) - sum_at(bases, &self.minus_ones);
         if !self.small.is_empty() {
-            total += msm_u64(&gather(bases, &self.small), &self.small_values);
+            let widest = self.small_values.iter().fold(0u64, |acc, s| acc | s);
+            let bits = (u64::BITS - widest.leading_zeros()) as usize;
+            let values: Vec<BigInt<4>> =
+                self.small_values.iter().map(|s| BigInt::from(*s)).collect();
+            total += pippenger::msm(&gather(bases, &self.small), &values, bits);
         }
         if !self.full.is_empty() {
             let gathered;
@@ -95,14 +99,18 @@ impl Routes {
                 gathered = gather(bases, &self.full);
                 &gathered
             };
-            total += Projective::<P>::msm_bigint(full_bases, &self.full_values);
+            let bits = P::Scalar::MODULUS_BIT_SIZE as usize;
+            total += pippenger::msm(full_bases, &self.full_values, bits);
         }
         total
     }
 }
 
 /// `Σ scalars[i]·bases[i]` for canonical scalars.
-pub fn msm<P: CycleCurve>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Result<Projective<P>, MsmError> {
+pub fn msm<P: CycleCurve>(
+    bases: &[Affine<P>],
+    scalars: &[BigInt<4>],
+) -> Result<Projective<P>, MsmError> {
     if bases.len() != scalars.len() {
         return Err(MsmError::Shape(format!(
             "{} bases but {} scalars",
@@ -128,7 +136,10 @@ pub fn msm<P: CycleCurve>(bases: &[Affine<P>], scalars: &[BigInt<4>]) -> Result<
 }
 
 /// `Σ scalars[i]·bases[i]` for scalars given as canonical limbs (what the Python binding calls).
-pub fn msm_limbs<P: CycleCurve>(bases: &[Affine<P>], limbs: &[u64]) -> Result<Projective<P>, MsmError> {
+pub fn msm_limbs<P: CycleCurve>(
+    bases: &[Affine<P>],
+    limbs: &[u64],
+) -> Result<Projective<P>, MsmError> {
     msm(bases, &scalars_from_limbs::<P::Scalar>(limbs)?)
 }
 
@@ -195,49 +206,6 @@ fn sum_at<P: CycleCurve>(bases: &[Affine<P>], indices: &[usize]) -> Projective<P
         .reduce(Projective::<P>::zero, |a, b| a + b)
 }
 
-/// Pippenger window width for `n` terms: about ln n + 2 bits.
-fn window_bits(n: usize) -> usize {
-    if n < 32 {
-        3
-    } else {
-        (n.ilog2() as usize * 69) / 100 + 2
-    }
-}
-
-/// `Σ scalars[i]·bases[i]` for 64-bit scalars: Pippenger over only the windows they occupy.
-fn msm_u64<P: CycleCurve>(bases: &[Affine<P>], scalars: &[u64]) -> Projective<P> {
-    let widest = scalars.iter().fold(0u64, |acc, s| acc | s);
-    let bits = (u64::BITS - widest.leading_zeros()) as usize;
-    let c = window_bits(bases.len());
-    let windows = bits.div_ceil(c);
-    let mask = (1u64 << c) - 1;
-    let window_sums: Vec<Projective<P>> = (0..windows)
-        .into_par_iter()
-        .map(|w| {
-            let mut buckets = vec![Projective::<P>::zero(); (1 << c) - 1];
-            for (scalar, base) in scalars.iter().zip(bases) {
-                let digit = (scalar >> (w * c)) & mask;
-                if digit != 0 {
-                    buckets[digit as usize - 1] += base;
-                }
-            }
-            let mut running = Projective::<P>::zero();
-            let mut sum = Projective::<P>::zero();
-            for bucket in buckets.into_iter().rev() {
-                running += bucket;
-                sum += running;
-            }
-            sum
-        })
-        .collect();
-    window_sums.into_iter().rev().fold(Projective::<P>::zero(), |mut acc, sum| {
-        for _ in 0..c {
-            acc.double_in_place();
-        }
-        acc + sum
-    })
-}
-
 /// Times `msm_limbs` on `2^log_n` derived bases and uniformly random scalars, generated here so
 /// no Python runs between the clock reads: one figure in milliseconds per repeat.
 pub fn bench_msm_random<P: CycleCurve>(log_n: u32, repeats: usize) -> Vec<f64> {
@@ -286,7 +254,10 @@ mod tests {
     }
 
     /// Tags and TAG_OTHER limbs of `scalars`, with ±1 written either as tags or as values.
-    fn compact_of<F: PrimeField<BigInt = BigInt<4>>>(scalars: &[F], tag_units: bool) -> (Vec<u8>, Vec<u64>) {
+    fn compact_of<F: PrimeField<BigInt = BigInt<4>>>(
+        scalars: &[F],
+        tag_units: bool,
+    ) -> (Vec<u8>, Vec<u64>) {
         let mut tags = Vec::new();
         let mut others = Vec::new();
         for s in scalars {
@@ -329,9 +300,13 @@ mod tests {
         type P = ark_bn254::g1::Config;
         let bases = derive_generators::<P>(b"msm-test", 64);
         for width in [2u32, 13, 40, 63, 64] {
-            let scalars: Vec<u64> = (0..64u64).map(|i| (i * 0x9e37_79b9_7f4a_7c15) >> (64 - width)).collect();
-            let fields: Vec<ark_bn254::Fr> = scalars.iter().map(|s| ark_bn254::Fr::from(*s)).collect();
-            assert_eq!(msm_u64(&bases, &scalars), naive(&bases, &fields));
+            let scalars: Vec<u64> = (0..64u64)
+                .map(|i| (i * 0x9e37_79b9_7f4a_7c15) >> (64 - width))
+                .collect();
+            let fields: Vec<ark_bn254::Fr> =
+                scalars.iter().map(|s| ark_bn254::Fr::from(*s)).collect();
+            let limbs: Vec<u64> = scalars.iter().flat_map(|s| [*s, 0, 0, 0]).collect();
+            assert_eq!(msm_limbs(&bases, &limbs), Ok(naive(&bases, &fields)));
         }
     }
 
@@ -340,16 +315,39 @@ mod tests {
         type P = ark_bn254::g1::Config;
         let bases = derive_generators::<P>(b"msm-test", 2);
         let modulus = ark_bn254::Fr::MODULUS.0;
-        assert!(matches!(msm_limbs(&bases, &[0; 4]), Err(MsmError::Shape(_))));
-        assert!(matches!(msm_limbs(&bases, &[0; 7]), Err(MsmError::Shape(_))));
+        assert!(matches!(
+            msm_limbs(&bases, &[0; 4]),
+            Err(MsmError::Shape(_))
+        ));
+        assert!(matches!(
+            msm_limbs(&bases, &[0; 7]),
+            Err(MsmError::Shape(_))
+        ));
         let mut limbs = vec![0u64; 4];
         limbs.extend(modulus);
-        assert!(matches!(msm_limbs(&bases, &limbs), Err(MsmError::NonCanonical(m)) if m.contains("scalar 1")));
-        assert!(matches!(msm_compact(&bases, &[0], &[]), Err(MsmError::Shape(_))));
-        assert!(matches!(msm_compact(&bases, &[0, 4], &[]), Err(MsmError::BadTag(_))));
-        assert!(matches!(msm_compact(&bases, &[3, 0], &[]), Err(MsmError::Shape(_))));
-        assert!(matches!(msm_compact(&bases, &[0, 0], &[1, 0, 0, 0]), Err(MsmError::Shape(_))));
-        assert!(matches!(msm_compact(&bases, &[3, 0], &modulus), Err(MsmError::NonCanonical(_))));
+        assert!(
+            matches!(msm_limbs(&bases, &limbs), Err(MsmError::NonCanonical(m)) if m.contains("scalar 1"))
+        );
+        assert!(matches!(
+            msm_compact(&bases, &[0], &[]),
+            Err(MsmError::Shape(_))
+        ));
+        assert!(matches!(
+            msm_compact(&bases, &[0, 4], &[]),
+            Err(MsmError::BadTag(_))
+        ));
+        assert!(matches!(
+            msm_compact(&bases, &[3, 0], &[]),
+            Err(MsmError::Shape(_))
+        ));
+        assert!(matches!(
+            msm_compact(&bases, &[0, 0], &[1, 0, 0, 0]),
+            Err(MsmError::Shape(_))
+        ));
+        assert!(matches!(
+            msm_compact(&bases, &[3, 0], &modulus),
+            Err(MsmError::NonCanonical(_))
+        ));
     }
 
     #[test]
@@ -364,7 +362,11 @@ mod tests {
         type P = ark_grumpkin::GrumpkinConfig;
         let mut rng = ark_std::test_rng();
         let bases = derive_generators::<P>(b"msm-test", 100);
-        let scalars: Vec<ark_grumpkin::Fr> = (0..100).map(|_| ark_grumpkin::Fr::rand(&mut rng)).collect();
-        assert_eq!(msm_limbs(&bases, &limbs_of(&scalars)), Ok(naive(&bases, &scalars)));
+        let scalars: Vec<ark_grumpkin::Fr> =
+            (0..100).map(|_| ark_grumpkin::Fr::rand(&mut rng)).collect();
+        assert_eq!(
+            msm_limbs(&bases, &limbs_of(&scalars)),
+            Ok(naive(&bases, &scalars))
+        );
     }
 }

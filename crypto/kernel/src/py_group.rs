@@ -33,7 +33,9 @@ fn int_from_le<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>
 fn reduce_scalar<P: CycleCurve>(k: &Bound<'_, PyInt>) -> PyResult<Vec<u8>> {
     let py = k.py();
     let order = int_from_le(py, &P::Scalar::MODULUS.to_bytes_le())?;
-    k.rem(order)?.call_method1("to_bytes", (32, "little"))?.extract()
+    k.rem(order)?
+        .call_method1("to_bytes", (32, "little"))?
+        .extract()
 }
 
 /// The affine coordinates of `point` as Python ints, `None` for the identity.
@@ -61,7 +63,11 @@ fn point_hash<P: CycleCurve>(point: &Projective<P>) -> u64 {
 
 /// Position `index` (negative counts from the end) of a sequence of `len`, or IndexError.
 fn resolve_index(index: isize, len: usize, what: &str) -> PyResult<usize> {
-    let resolved = if index < 0 { index + len as isize } else { index };
+    let resolved = if index < 0 {
+        index + len as isize
+    } else {
+        index
+    };
     if resolved < 0 || resolved >= len as isize {
         return Err(PyIndexError::new_err(format!(
             "{what} index {index} out of range for length {len}"
@@ -138,7 +144,10 @@ macro_rules! curve_classes {
 
             /// `self · k` for any int `k`, reduced modulo the group order.
             fn __mul__(&self, k: &Bound<'_, PyInt>) -> PyResult<Self> {
-                Ok(Self(group::mul_le_bytes(&self.0, &reduce_scalar::<$config>(k)?)))
+                Ok(Self(group::mul_le_bytes(
+                    &self.0,
+                    &reduce_scalar::<$config>(k)?,
+                )))
             }
 
             fn __rmul__(&self, k: &Bound<'_, PyInt>) -> PyResult<Self> {
@@ -192,7 +201,11 @@ macro_rules! curve_classes {
             }
 
             /// A point for an int index, a new vector for a slice.
-            fn __getitem__<'py>(&self, py: Python<'py>, index: &Bound<'py, PyAny>) -> PyResult<PyObject> {
+            fn __getitem__<'py>(
+                &self,
+                py: Python<'py>,
+                index: &Bound<'py, PyAny>,
+            ) -> PyResult<PyObject> {
                 if let Ok(slice) = index.downcast::<PySlice>() {
                     let range = slice.indices(self.0.len() as isize)?;
                     let picked: Vec<Affine<$config>> = (0..range.slicelength)
@@ -201,7 +214,10 @@ macro_rules! curve_classes {
                     return Ok($vec(picked).into_pyobject(py)?.into_any().unbind());
                 }
                 let position = resolve_index(index.extract()?, self.0.len(), stringify!($vec))?;
-                Ok($point(self.0[position].into()).into_pyobject(py)?.into_any().unbind())
+                Ok($point(self.0[position].into())
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind())
             }
 
             fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyIterator>> {
@@ -227,7 +243,12 @@ macro_rules! curve_classes {
 }
 
 curve_classes!(ark_bn254::g1::Config, G1Point, G1Vec, g1_derive_generators);
-curve_classes!(ark_grumpkin::GrumpkinConfig, GrumpkinPoint, GrumpkinVec, grumpkin_derive_generators);
+curve_classes!(
+    ark_grumpkin::GrumpkinConfig,
+    GrumpkinPoint,
+    GrumpkinVec,
+    grumpkin_derive_generators
+);
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<G1Point>()?;

@@ -28,7 +28,10 @@ fn limb_rows<'a>(
         return Err(crypto_error(
             py,
             "ShapeMismatchError",
-            format!("{what} must have shape (n, 4), got ({}, {})", shape[0], shape[1]),
+            format!(
+                "{what} must have shape (n, 4), got ({}, {})",
+                shape[0], shape[1]
+            ),
         ));
     }
     Ok(match array.as_slice() {
@@ -64,7 +67,11 @@ fn compact<P: CycleCurve>(
 
 /// `Σ scalars[i]·bases[i]`; `scalars` is a canonical `(n, 4)` uint64 array of BN254 Fr.
 #[pyfunction]
-fn g1_msm(py: Python<'_>, bases: PyRef<'_, G1Vec>, scalars: PyReadonlyArray2<'_, u64>) -> PyResult<G1Point> {
+fn g1_msm(
+    py: Python<'_>,
+    bases: PyRef<'_, G1Vec>,
+    scalars: PyReadonlyArray2<'_, u64>,
+) -> PyResult<G1Point> {
     dense(py, &bases.0, scalars).map(G1Point)
 }
 

@@ -31,7 +31,7 @@ ones and minus ones cost no multiplication at all.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, Self, TypeVar, cast, overload
 
@@ -85,6 +85,12 @@ class PointVector(Protocol[P_co]):
     def to_bytes(self) -> bytes:
         """Concatenated 32-byte compressed encodings."""
 
+    def msm(self, scalars: FieldVector, /) -> P_co:
+        """``Σ scalars[i]·self[i]`` (see ``Curve.msm``)."""
+
+    def msm_compact(self, tags: Tags, others: FieldVector, /) -> P_co:
+        """``Σ vᵢ·self[i]`` for the compact vector ``v`` (see ``Curve.msm_compact``)."""
+
 
 @dataclass(frozen=True)
 class Curve(Generic[P]):
@@ -111,7 +117,7 @@ class Curve(Generic[P]):
         """The point with the 32-byte compressed encoding ``data`` (strict, see module doc)."""
         return cast(P, self._point.from_bytes(data))
 
-    def vector(self, points: list[P]) -> PointVector[P]:
+    def vector(self, points: Sequence[P]) -> PointVector[P]:
         """A point vector of ``points``, made affine with one batch inversion."""
         return cast(PointVector[P], self._vector(points))
 

@@ -75,6 +75,8 @@ def test_g1_msm_matches_py_ecc(data: st.DataObject) -> None:
     expected = expected_g1(ks, scalars)
     assert affine(group.G1.msm(bases, field_vector(scalars))) == expected
     assert affine(group.G1.msm_compact(bases, *compact_vector(scalars, ref.R))) == expected
+    assert affine(bases.msm(field_vector(scalars))) == expected
+    assert affine(bases.msm_compact(*compact_vector(scalars, ref.R))) == expected
 
 
 @settings(max_examples=30, deadline=None)
@@ -89,6 +91,8 @@ def test_grumpkin_msm_matches_reference(data: st.DataObject) -> None:
     assert affine(group.Grumpkin.msm(bases, field_vector(scalars))) == expected
     compact = compact_vector(scalars, ref.Q)
     assert affine(group.Grumpkin.msm_compact(bases, *compact)) == expected
+    assert affine(bases.msm(field_vector(scalars))) == expected
+    assert affine(bases.msm_compact(*compact)) == expected
 
 
 @pytest.mark.parametrize(("curve", "model"), CURVES, ids=IDS)

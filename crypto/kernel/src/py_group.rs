@@ -7,9 +7,11 @@
 use crate::errors::crypto_error;
 use crate::group::{self, CycleCurve, DecodeError};
 use crate::hash_to_curve;
+use crate::py_msm;
 use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ec::{AdditiveGroup, CurveGroup, PrimeGroup};
 use ark_ff::{BigInteger, PrimeField, Zero};
+use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyInt, PyIterator, PyList, PySlice};
@@ -198,6 +200,21 @@ macro_rules! curve_classes {
 
             fn __len__(&self) -> usize {
                 self.0.len()
+            }
+
+            /// `Σ scalars[i]·self[i]` for a canonical `(n, 4)` uint64 scalar vector.
+            fn msm(&self, py: Python<'_>, scalars: PyReadonlyArray2<'_, u64>) -> PyResult<$point> {
+                py_msm::dense(py, &self.0, scalars).map($point)
+            }
+
+            /// `Σ vᵢ·self[i]` for the compact vector `v` = (`tags`, `others`).
+            fn msm_compact(
+                &self,
+                py: Python<'_>,
+                tags: PyReadonlyArray1<'_, u8>,
+                others: PyReadonlyArray2<'_, u64>,
+            ) -> PyResult<$point> {
+                py_msm::compact(py, &self.0, tags, others).map($point)
             }
 
             /// A point for an int index, a new vector for a slice.

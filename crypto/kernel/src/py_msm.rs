@@ -40,7 +40,8 @@ fn limb_rows<'a>(
     })
 }
 
-fn dense<P: CycleCurve>(
+/// The dense MSM behind `g1_msm`, `grumpkin_msm` and the vectors' `msm`.
+pub fn dense<P: CycleCurve>(
     py: Python<'_>,
     bases: &[Affine<P>],
     scalars: PyReadonlyArray2<'_, u64>,
@@ -50,7 +51,8 @@ fn dense<P: CycleCurve>(
         .map_err(|e| msm_error(py, e))
 }
 
-fn compact<P: CycleCurve>(
+/// The compact MSM behind `*_msm_compact` and the vectors' `msm_compact`.
+pub fn compact<P: CycleCurve>(
     py: Python<'_>,
     bases: &[Affine<P>],
     tags: PyReadonlyArray1<'_, u8>,

@@ -126,7 +126,7 @@ pub fn vec_to_compressed<P: CycleCurve>(points: &[Affine<P>]) -> Vec<u8> {
 
 /// Points from concatenated compressed encodings; the first bad one names its index.
 pub fn vec_from_compressed<P: CycleCurve>(bytes: &[u8]) -> Result<Vec<Affine<P>>, DecodeError> {
-    if bytes.len() % COMPRESSED_LEN != 0 {
+    if !bytes.len().is_multiple_of(COMPRESSED_LEN) {
         return Err(DecodeError::WrongLength(format!(
             "a {} point vector is a multiple of {COMPRESSED_LEN} bytes, got {}",
             P::NAME,

@@ -41,7 +41,7 @@ pub enum MsmError {
 pub fn scalars_from_limbs<F: PrimeField<BigInt = BigInt<4>>>(
     limbs: &[u64],
 ) -> Result<Vec<BigInt<4>>, MsmError> {
-    if limbs.len() % 4 != 0 {
+    if !limbs.len().is_multiple_of(4) {
         return Err(MsmError::Shape(format!(
             "scalar limbs come in rows of 4, got {} limbs",
             limbs.len()

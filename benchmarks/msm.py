@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import median_ms, report
+from benchmarks.harness import report
 from crypto import group
 from crypto.group import FieldVector, Tags
 
@@ -64,27 +64,35 @@ def poseidon_like(n: int, order: int, rng: random.Random) -> tuple[Tags, FieldVe
     return np.array(tags, dtype=np.uint8), field_vector(others)
 
 
-def paired_medians(python_call: Callable[[], object], log_n: int) -> tuple[float, float]:
-    """Medians of ``python_call`` and of the Rust-only MSM of the same size, run alternately.
+def timed(call: Callable[[], object]) -> Callable[[], float]:
+    """``call`` made to return its own wall time in milliseconds."""
 
-    The machine is shared, so load drifts; alternating the two exposes both to the same drift
-    and keeps their ratio honest.
-    """
-    python_call()
-    python_samples: list[float] = []
-    rust_samples: list[float] = []
-    for _ in range(REPEATS):
+    def run() -> float:
         start = time.perf_counter()
-        python_call()
-        python_samples.append((time.perf_counter() - start) * 1e3)
-        rust_samples.append(group.g1_msm_timings_ms(log_n, 2)[-1])  # the warm second run
-    return statistics.median(python_samples), statistics.median(rust_samples)
+        call()
+        return (time.perf_counter() - start) * 1e3
+
+    return run
+
+
+def interleaved_medians(cases: dict[str, Callable[[], float]]) -> dict[str, float]:
+    """Median of each case over REPEATS rounds, every round running every case once.
+
+    The machine is shared and its load drifts; taking the cases in turn exposes all of them to
+    the same drift, so their ratios stay honest even when the absolute times wander.
+    """
+    for case in cases.values():
+        case()  # warm-up
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(REPEATS):
+        for name, case in cases.items():
+            samples[name].append(case())
+    return {name: statistics.median(times) for name, times in samples.items()}
 
 
 def measure(log_n: int, rng: random.Random) -> dict[str, float]:
     n = 1 << log_n
     g1, grumpkin = group.G1, group.Grumpkin
-    suffix = f"_2^{log_n}"
     g1_bases = g1.derive_generators(b"novanode/bench", n)
     grumpkin_bases = grumpkin.derive_generators(b"novanode/bench", n)
     g1_scalars = field_vector([rng.randrange(g1.order) for _ in range(n)])
@@ -95,24 +103,22 @@ def measure(log_n: int, rng: random.Random) -> dict[str, float]:
     bit_scalars = field_vector(bits)
     poseidon_tags, poseidon_others = poseidon_like(n, g1.order, rng)
 
-    results: dict[str, float] = {}
-    python_ms, rust_ms = paired_medians(lambda: g1.msm(g1_bases, g1_scalars), log_n)
-    results["bn254_random" + suffix] = python_ms
-    results["bn254_rust_direct" + suffix] = rust_ms
-    results["grumpkin_random" + suffix] = median_ms(
-        lambda: grumpkin.msm(grumpkin_bases, grumpkin_scalars), REPEATS
+    medians = interleaved_medians(
+        {
+            "bn254_random": timed(lambda: g1.msm(g1_bases, g1_scalars)),
+            # Inputs made and timed in Rust; the second (warm) run of each call.
+            "bn254_rust_direct": lambda: group.g1_msm_timings_ms(log_n, 2)[-1],
+            "grumpkin_random": timed(lambda: grumpkin.msm(grumpkin_bases, grumpkin_scalars)),
+            "bn254_bits": timed(lambda: g1.msm_compact(g1_bases, bit_tags, no_others)),
+            "bn254_bits_dense": timed(lambda: g1.msm(g1_bases, bit_scalars)),
+            "bn254_compact_poseidon_like": timed(
+                lambda: g1.msm_compact(g1_bases, poseidon_tags, poseidon_others)
+            ),
+        }
     )
-    results["bn254_bits" + suffix] = median_ms(
-        lambda: g1.msm_compact(g1_bases, bit_tags, no_others), REPEATS
-    )
-    results["bn254_bits_dense" + suffix] = median_ms(lambda: g1.msm(g1_bases, bit_scalars), REPEATS)
-    results["bn254_compact_poseidon_like" + suffix] = median_ms(
-        lambda: g1.msm_compact(g1_bases, poseidon_tags, poseidon_others), REPEATS
-    )
-    random_ms = results["bn254_random" + suffix]
-    results["python_overhead" + suffix] = random_ms / results["bn254_rust_direct" + suffix]
-    results["bits_speedup" + suffix] = random_ms / results["bn254_bits" + suffix]
-    return results
+    medians["python_overhead"] = medians["bn254_random"] / medians["bn254_rust_direct"]
+    medians["bits_speedup"] = medians["bn254_random"] / medians["bn254_bits"]
+    return {f"{name}_2^{log_n}": value for name, value in medians.items()}
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -202,3 +204,13 @@ def test_malformed_vector_encodings_name_the_bad_point(
         curve.vector_from_bytes(good + good + off)
     with pytest.raises(NonCanonicalEncodingError, match="point 1"):
         curve.vector_from_bytes(good + model.p.to_bytes(32, "little"))
+
+
+@pytest.mark.parametrize(("curve", "model"), CURVES, ids=IDS)
+def test_points_and_vectors_pickle(curve: group.Curve[group.CurvePoint], model: ref.Curve) -> None:
+    points = [curve.generator() * 7, curve.identity()]
+    for p in points:
+        assert pickle.loads(pickle.dumps(p)) == p
+    vec = curve.vector(points)
+    assert pickle.loads(pickle.dumps(vec)) == vec
+    assert eval(repr(points[0]), {type(points[0]).__name__: type(points[0])}) == points[0]

@@ -164,6 +164,15 @@ macro_rules! curve_classes {
                 point_hash(&self.0)
             }
 
+            /// Pickles as its compressed encoding.
+            fn __reduce__<'py>(
+                &self,
+                py: Python<'py>,
+            ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+                let from_bytes = py.get_type::<Self>().getattr("from_bytes")?;
+                Ok((from_bytes, (self.to_bytes(py),)))
+            }
+
             fn __repr__(&self) -> String {
                 let bytes = group::to_compressed(&self.0.into_affine());
                 let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -244,6 +253,15 @@ macro_rules! curve_classes {
 
             fn __eq__(&self, other: PyRef<'_, Self>) -> bool {
                 self.0 == other.0
+            }
+
+            /// Pickles as its concatenated compressed encodings.
+            fn __reduce__<'py>(
+                &self,
+                py: Python<'py>,
+            ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+                let from_bytes = py.get_type::<Self>().getattr("from_bytes")?;
+                Ok((from_bytes, (self.to_bytes(py),)))
             }
 
             fn __repr__(&self) -> String {

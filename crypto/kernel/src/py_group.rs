@@ -193,7 +193,7 @@ macro_rules! curve_classes {
                 Self(group::normalize_batch(&projective))
             }
 
-            /// Points from concatenated 32-byte compressed encodings (strict; errors name the index).
+            /// Points from concatenated compressed encodings (strict; an error names the point).
             #[staticmethod]
             fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
                 py.allow_threads(|| group::vec_from_compressed::<$config>(data))

@@ -13,12 +13,16 @@ use ark_ec::short_weierstrass::{Affine, Projective};
 use ark_ff::{AdditiveGroup, BigInt, Field, Zero};
 use rayon::prelude::*;
 
-/// Window width for `n` terms: about ln n + 2 bits.
-pub fn window_bits(n: usize) -> usize {
+/// Widest window: 2^15 buckets.
+const MAX_WINDOW_BITS: usize = 16;
+
+/// Window width for `n` terms: about ln n + 2 bits, capped so a window's buckets stay within a
+/// few MiB however long the vector.
+fn window_bits(n: usize) -> usize {
     if n < 32 {
         3
     } else {
-        (n.ilog2() as usize * 69) / 100 + 2
+        ((n.ilog2() as usize * 69) / 100 + 2).min(MAX_WINDOW_BITS)
     }
 }
 

@@ -4,8 +4,16 @@ pub mod compact;
 #[cfg(feature = "python")]
 mod errors;
 pub mod field;
+pub mod group;
+pub mod hash_to_curve;
 pub mod input;
+pub mod msm;
+pub mod pippenger;
 pub mod poseidon;
+#[cfg(feature = "python")]
+mod py_group;
+#[cfg(feature = "python")]
+mod py_msm;
 #[cfg(feature = "python")]
 mod python;
 pub mod sparse;

@@ -24,42 +24,61 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import report
 from crypto import group
+from crypto.circom.wtns import load_wtns
+from crypto.field import FQ, FR, PrimeField
 from crypto.group import FieldVector, Tags
+from crypto.witness import TAG_MINUS_ONE, TAG_ONE, TAG_OTHER, TAG_ZERO
 
-TAG_ZERO, TAG_ONE, TAG_MINUS_ONE, TAG_OTHER = 0, 1, 2, 3
+FIXTURE = Path(__file__).resolve().parent.parent / "tests/fixtures/circom/poseidon_chain"
 
-# Tag mix of a Poseidon-heavy circom witness (tests/fixtures has no circom witness on this
-# branch, so these are the fractions measured on /work/shared's poseidon_chain step witness):
-# almost every wire is a full-width Poseidon intermediate.
-POSEIDON_ZERO = 0.002
-POSEIDON_ONE = 0.006
-POSEIDON_MINUS_ONE = 0.0
-POSEIDON_SMALL = 0.002  # TAG_OTHER values below 2^64
-# the remaining ~99% are TAG_OTHER values of full width
+
+def poseidon_tag_mix() -> tuple[float, float, float, float]:
+    """Fractions (zero, one, minus-one, other below 2^64) over the Poseidon fixture's witnesses.
+
+    Every other value is a full-width TAG_OTHER: almost every wire of a Poseidon circuit is.
+    """
+    counts = [0, 0, 0, 0]
+    total = 0
+    for path in sorted(FIXTURE.glob("step_*.wtns")):
+        witness = load_wtns(path)
+        p = witness.prime
+        for v in witness.values:
+            total += 1
+            if v == 0:
+                counts[0] += 1
+            elif v == 1:
+                counts[1] += 1
+            elif v == p - 1:
+                counts[2] += 1
+            elif v < 2**64:
+                counts[3] += 1
+    zero, one, minus_one, small = (c / total for c in counts)
+    return zero, one, minus_one, small
+
 
 REPEATS = 7
 
 
-def field_vector(values: list[int]) -> FieldVector:
-    data = b"".join(v.to_bytes(32, "little") for v in values)
-    return np.frombuffer(data, dtype="<u8").reshape(-1, 4).astype(np.uint64)
+def field_vector(values: list[int], field: PrimeField = FR) -> FieldVector:
+    return field.from_ints(values)
 
 
 def poseidon_like(n: int, order: int, rng: random.Random) -> tuple[Tags, FieldVector]:
     """A compact vector with the Poseidon witness's tag mix."""
+    zero, one, minus_one, small_share = poseidon_tag_mix()
     tags: list[int] = []
     others: list[int] = []
     for _ in range(n):
         u = rng.random()
-        if u < POSEIDON_ZERO:
+        if u < zero:
             tags.append(TAG_ZERO)
-        elif u < POSEIDON_ZERO + POSEIDON_ONE:
+        elif u < zero + one:
             tags.append(TAG_ONE)
-        elif u < POSEIDON_ZERO + POSEIDON_ONE + POSEIDON_MINUS_ONE:
+        elif u < zero + one + minus_one:
             tags.append(TAG_MINUS_ONE)
         else:
             tags.append(TAG_OTHER)
-            small = u < POSEIDON_ZERO + POSEIDON_ONE + POSEIDON_MINUS_ONE + POSEIDON_SMALL
+            small = u < zero + one + minus_one + small_share
             others.append(rng.randrange(2, 2**64) if small else rng.randrange(2**64, order))
     return np.array(tags, dtype=np.uint8), field_vector(others)
 
@@ -96,7 +115,7 @@ def measure(log_n: int, rng: random.Random) -> dict[str, float]:
     g1_bases = g1.derive_generators(b"novanode/bench", n)
     grumpkin_bases = grumpkin.derive_generators(b"novanode/bench", n)
     g1_scalars = field_vector([rng.randrange(g1.order) for _ in range(n)])
-    grumpkin_scalars = field_vector([rng.randrange(grumpkin.order) for _ in range(n)])
+    grumpkin_scalars = field_vector([rng.randrange(grumpkin.order) for _ in range(n)], FQ)
     bits = [rng.randrange(2) for _ in range(n)]
     bit_tags = np.array(bits, dtype=np.uint8)  # TAG_ZERO = 0 and TAG_ONE = 1
     no_others = np.zeros((0, 4), dtype=np.uint64)

@@ -1,0 +1,350 @@
+"""Points of the curve whose base field is the circuit's field, in affine form with a flag.
+
+Nova's verifier on one curve of the cycle adds and scales commitments of the other curve, whose
+coordinates live in its own field: an Fr circuit handles Grumpkin points (y² = x³ − 17 over Fr),
+an Fq circuit BN254 G1 points (y² = x³ + 3 over Fq). A point is (x, y, is_infinity) with the
+identity encoded as (0, 0, 1); (0, 0) is on neither curve, so every point has one encoding.
+
+Both groups have odd prime order, so no point but the identity has 2P = O: a finite point has
+y ≠ 0. The formulas below rely on that, and on every `Point` satisfying its invariant (on the
+curve, and (0, 0) where is_infinity = 1), which each gadget here establishes for its output.
+
+Constraints: `alloc_point` 5, `double` 4, `add` 16, `select` 3, `negate` 0, `scalar_mul` by
+m bits 8m + 13 for 2 ≤ m ≤ 253 (1,037 for a 128-bit challenge).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from crypto.circuit.gadgets._witness import hints
+from crypto.circuit.lc import ONE, LCLike, LinearCombination, Var, as_lc
+from crypto.circuit.system import ConstraintSystem
+from crypto.errors import NotOnCurveError, UnsupportedParameterError
+from crypto.field import FQ, FR, PrimeField
+
+NativePoint: TypeAlias = tuple[int, int]
+"""An affine point as two canonical integers; (0, 0) is the identity."""
+
+PointValue: TypeAlias = NativePoint | Callable[[], NativePoint] | None
+"""A point's value: a native point, a callable computing it, or None where none is known."""
+
+
+@dataclass(frozen=True)
+class Curve:
+    """y² = x³ + b over `field`, a group of prime order `order` (cofactor 1)."""
+
+    name: str
+    field: PrimeField
+    b: int
+    order: int
+    generator: NativePoint
+
+    def is_on_curve(self, point: NativePoint) -> bool:
+        """Whether `point` is the identity (0, 0) or a canonical solution of the equation."""
+        x, y = point
+        p = self.field.modulus
+        if point == (0, 0):
+            return True
+        return 0 <= x < p and 0 <= y < p and (y * y - x * x * x - self.b) % p == 0
+
+
+GRUMPKIN = Curve(
+    "Grumpkin",
+    FR,
+    FR.modulus - 17,
+    FQ.modulus,
+    (1, 17631683881184975370165255887551781615748388533673675138860),
+)
+BN254_G1 = Curve("BN254 G1", FQ, 3, FR.modulus, (1, 2))
+
+
+def curve_of(field: PrimeField) -> Curve:
+    """The curve whose points a circuit over `field` handles natively."""
+    for curve in (GRUMPKIN, BN254_G1):
+        if curve.field.modulus == field.modulus:
+            return curve
+    raise UnsupportedParameterError(f"no curve of the cycle has base field {field.name}")
+
+
+@dataclass(frozen=True)
+class Point:
+    """A point in-circuit: combinations holding x, y and the identity flag."""
+
+    x: LCLike
+    y: LCLike
+    is_infinity: LCLike
+
+    @classmethod
+    def constant(cls, curve: Curve, value: NativePoint) -> Point:
+        """A fixed point (no variable, no constraint)."""
+        if not curve.is_on_curve(value):
+            raise NotOnCurveError(f"{value} is not a point of {curve.name}")
+        return cls(value[0], value[1], int(value == (0, 0)))
+
+    def value(self, cs: ConstraintSystem) -> NativePoint:
+        """This point's value; only where `cs.computes_values`."""
+        return cs.value(self.x), cs.value(self.y)
+
+    def __neg__(self) -> Point:
+        return negate(self)
+
+
+IDENTITY = Point(0, 0, 1)
+"""The identity as a constant point."""
+
+
+def alloc_point(cs: ConstraintSystem, value: PointValue = None, name: str = "point") -> Point:
+    """A new private point, constrained to the curve or the identity (5 constraints)."""
+    curve = curve_of(cs.field)
+    with cs.namespace(name):
+        if value is None:
+            xv = yv = fv = None
+        else:
+            xv, yv, fv = hints(cs, 3, lambda: _encode(curve, value))
+        x = cs.alloc(xv, "x")
+        y = cs.alloc(yv, "y")
+        flag = cs.alloc(fv, "is_infinity")
+        cs.enforce(flag, ONE - flag, 0, "is_infinity_boolean")
+        cs.enforce(flag, x, 0, "identity_x")
+        xx = _product(cs, x, x, "x_squared")
+        yy = _product(cs, y, y, "y_squared")
+        # x³ = y² − b·(1 − flag): the curve equation for a finite point; for the identity x = 0
+        # (above) leaves y² = 0, so y = 0 as well.
+        cs.enforce(xx, x, lambda: yy - curve.b + curve.b * flag, "on_curve")
+        return Point(x, y, flag)
+
+
+def _encode(curve: Curve, value: NativePoint | Callable[[], NativePoint]) -> tuple[int, int, int]:
+    point = value() if callable(value) else value
+    if not curve.is_on_curve(point):
+        raise NotOnCurveError(f"{point} is not a point of {curve.name}")
+    return point[0], point[1], int(point == (0, 0))
+
+
+def negate(p: Point) -> Point:
+    """−P = (x, −y): free, and the identity (0, 0) stays (0, 0)."""
+    return Point(p.x, -as_lc(p.y), p.is_infinity)
+
+
+def select(
+    cs: ConstraintSystem, bit: LCLike, if_true: Point, if_false: Point, name: str = "select"
+) -> Point:
+    """`if_true` where `bit` is 1, else `if_false` (3 constraints; `bit` must be boolean)."""
+    with cs.namespace(name):
+        return Point(
+            _select(cs, bit, if_true.x, if_false.x, "x"),
+            _select(cs, bit, if_true.y, if_false.y, "y"),
+            _select(cs, bit, if_true.is_infinity, if_false.is_infinity, "is_infinity"),
+        )
+
+
+def double(cs: ConstraintSystem, p: Point, name: str = "double") -> Point:
+    """2P for any point (4 constraints).
+
+    The tangent slope λ satisfies λ·(2y + is_infinity) = 3x². For a finite point y ≠ 0 (no
+    point of order 2), so λ is unique; for the identity x = y = 0, so the constraint reads
+    λ·1 = 0, and λ = 0 turns the formulas below into (0, 0): the identity, as 2·O is.
+    """
+    p_modulus = cs.modulus
+    with cs.namespace(name):
+        x, y, flag = p.x, p.y, p.is_infinity
+
+        def tangent() -> tuple[int, int, int]:
+            xv, yv = cs.value(x), cs.value(y)
+            lam = 3 * xv * xv * pow(2 * yv, -1, p_modulus) if yv else 0
+            x3 = (lam * lam - 2 * xv) % p_modulus
+            return lam % p_modulus, x3, (lam * (xv - x3) - yv) % p_modulus
+
+        lam_v, x3_v, y3_v = hints(cs, 3, tangent)
+        xx = _product(cs, x, x, "x_squared")
+        lam = cs.alloc(lam_v, "slope")
+        cs.enforce(lam, lambda: 2 * as_lc(y) + flag, lambda: 3 * xx, "slope")
+        x3 = cs.alloc(x3_v, "x")
+        cs.enforce(lam, lam, lambda: x3 + 2 * as_lc(x), "x")
+        y3 = cs.alloc(y3_v, "y")
+        cs.enforce(lam, lambda: as_lc(x) - x3, lambda: y3 + y, "y")
+        return Point(x3, y3, flag)
+
+
+def add(cs: ConstraintSystem, p: Point, q: Point, name: str = "add") -> Point:
+    """P + Q for any two points, the identity and P = ±Q included (16 constraints).
+
+    One slope serves the chord and the tangent: with s = [x1 = x2],
+    λ·(x2 − x1 + 2s·y1) = (y2 − y1) + s·(3x1² − (y2 − y1)), which is λ·(x2 − x1) = y2 − y1 when
+    s = 0 and λ·2y1 = 3x1² when s = 1 (unique unless P is the identity, where λ is unused).
+    The result is then chosen among the four cases, which are exclusive:
+    P = O gives Q; Q = O gives P; P = −Q (s = 1 and y1 + y2 = 0) gives O; otherwise the sum
+    (x3, y3) from λ. Since the identity is (0, 0), "P or Q is the identity" yields
+    (x1 + x2, y1 + y2), and so does P = −Q for y: only x needs the opposite case excluded.
+    """
+    modulus = cs.modulus
+    with cs.namespace(name):
+        x1, y1, f1 = as_lc(p.x), as_lc(p.y), as_lc(p.is_infinity)
+        x2, y2, f2 = as_lc(q.x), as_lc(q.y), as_lc(q.is_infinity)
+        dx, dy = x2 - x1, y2 - y1
+
+        def chord_or_tangent() -> tuple[int, ...]:
+            a, b = (cs.value(x1), cs.value(y1)), (cs.value(x2), cs.value(y2))
+            lam = _slope(a, b, modulus)
+            x3 = (lam * lam - a[0] - b[0]) % modulus
+            return lam, x3, (lam * (a[0] - x3) - a[1]) % modulus
+
+        lam_v, x3_v, y3_v = hints(cs, 3, chord_or_tangent)
+        same_x = _is_zero(cs, dx, "same_x")
+        opposite_y = _is_zero(cs, y1 + y2, "opposite_y")
+        xx = _product(cs, x1, x1, "x1_squared")
+        t1 = _product(cs, same_x, y1, "tangent_denominator")
+        t2 = _product(cs, same_x, 3 * xx - dy, "tangent_numerator")
+        lam = cs.alloc(lam_v, "slope")
+        cs.enforce(lam, dx + 2 * t1, dy + t2, "slope")
+        x3 = cs.alloc(x3_v, "x3")
+        cs.enforce(lam, lam, x3 + x1 + x2, "x3")
+        y3 = cs.alloc(y3_v, "y3")
+        cs.enforce(lam, x1 - x3, y3 + y1, "y3")
+
+        both_finite = _product(cs, ONE - f1, ONE - f2, "both_finite")
+        cancel = _product(cs, same_x, opposite_y, "cancel")
+        # f1·f2 = both_finite − 1 + f1 + f2 for bits, so the identity flag of the result,
+        # f1·f2 + both_finite·cancel, costs one product.
+        flag = cs.alloc(
+            lambda: cs.value(both_finite) * cs.value(cancel) + cs.value(f1) * cs.value(f2),
+            "is_infinity",
+        )
+        cs.enforce(both_finite, cancel, flag - both_finite + 1 - f1 - f2, "is_infinity")
+        # generic = both_finite·(1 − cancel): the chord-or-tangent sum is the result.
+        generic = 2 * both_finite - flag - 1 + f1 + f2
+        gx3 = _product(cs, generic, x3, "generic_x")
+        x = cs.alloc(lambda: cs.value(gx3) + (1 - cs.value(both_finite)) * cs.value(x1 + x2), "x")
+        cs.enforce(ONE - both_finite, x1 + x2, x - gx3, "x")
+        y = cs.alloc(lambda: cs.value(y1 + y2) + cs.value(generic) * cs.value(y3 - y1 - y2), "y")
+        cs.enforce(generic, y3 - y1 - y2, y - y1 - y2, "y")
+        return Point(x, y, flag)
+
+
+def scalar_mul(
+    cs: ConstraintSystem, p: Point, bits: Sequence[LCLike], name: str = "scalar_mul"
+) -> Point:
+    """[k]P for k = Σ bits[i]·2^i, little-endian; every bit must already be constrained to
+    {0, 1} by the caller (e.g. by the decomposition that produced it).
+
+    Costs 8m + 13 constraints for m bits (2 ≤ m ≤ 253), 8m + 26 for m = 254, 3 for m = 1.
+
+    Signed digits s_i = 2·bits[i] − 1 for i ≥ 1, added least significant first:
+    acc ← s_1·B, then acc ← acc + s_i·2^(i−1)·B for i = 2 … m−1, where B is P, or the generator
+    when P is the identity (the result is then replaced by the identity). So
+    acc = Σ_{i<m} s_i·2^(i−1)·B = (k − bits[0] + 1 − 2^(m−1))·B; adding 2^(m−1)·B and then
+    (bits[0] − 1)·B gives [k]B.
+
+    Why the incomplete (chord-only) additions are sound: before digit i the accumulator is
+    a·B with a = Σ_{j<i} s_j·2^(j−1), an odd integer with |a| ≤ 2^(i−1) − 1, and the addend is
+    ±2^(i−1)·B. The chord formula breaks only if both have the same x, i.e. a ≡ ±2^(i−1)
+    (mod order); but 0 < |a ∓ 2^(i−1)| < 2^i ≤ 2^(m−1) < order, so this never happens for any
+    bits, whatever the prover chooses — the chord constraints then determine the sum uniquely.
+    The same bound covers adding 2^(m−1)·B when 2^m < order (m ≤ 253); for m = 254 that step
+    uses the complete `add`. The last step, subtracting B when bits[0] = 0, can meet P + (−P)
+    (k = 0), so it is always the complete `add`. Doublings never meet the identity: 2^i·B ≠ O.
+    """
+    curve = curve_of(cs.field)
+    m = len(bits)
+    if not 1 <= m <= curve.order.bit_length():
+        raise UnsupportedParameterError(
+            f"scalar_mul takes 1 to {curve.order.bit_length()} bits, got {m}"
+        )
+    with cs.namespace(name):
+        if m == 1:
+            return select(cs, bits[0], p, IDENTITY, "bit0")
+        gx, gy = curve.generator
+        flag = as_lc(p.is_infinity)
+        base = Point(gx * flag + p.x, gy * flag + p.y, 0)
+        acc = Point(base.x, _product(cs, _sign(bits[1]), base.y, "digit1"), 0)
+        power = base
+        for i in range(2, m):
+            with cs.namespace(f"digit{i}"):
+                power = double(cs, power)
+                addend = Point(power.x, _product(cs, _sign(bits[i]), power.y, "sign"), 0)
+                acc = _add_chord(cs, acc, addend)
+        power = double(cs, power, "top_power")
+        if (1 << m) < curve.order:
+            acc = _add_chord(cs, acc, power, "add_top_power")
+        else:
+            acc = add(cs, acc, power, "add_top_power")
+        missing = ONE - as_lc(bits[0])
+        minus_base = Point(
+            _product(cs, missing, base.x, "minus_base_x"),
+            -as_lc(_product(cs, missing, base.y, "minus_base_y")),
+            bits[0],
+        )
+        result = add(cs, acc, minus_base, "bit0")
+        return select(cs, flag, IDENTITY, result, "identity_base")
+
+
+def _add_chord(cs: ConstraintSystem, a: Point, b: Point, name: str = "add") -> Point:
+    """A + B by the chord alone (3 constraints): only for finite points with distinct x,
+    which the caller proves; the result is then finite too."""
+    modulus = cs.modulus
+    with cs.namespace(name):
+
+        def chord() -> tuple[int, int, int]:
+            (xa, ya), (xb, yb) = a.value(cs), b.value(cs)
+            lam = (yb - ya) * pow(xb - xa, -1, modulus) % modulus
+            x3 = (lam * lam - xa - xb) % modulus
+            return lam, x3, (lam * (xa - x3) - ya) % modulus
+
+        lam_v, x3_v, y3_v = hints(cs, 3, chord)
+        lam = cs.alloc(lam_v, "slope")
+        cs.enforce(lam, lambda: as_lc(b.x) - a.x, lambda: as_lc(b.y) - a.y, "slope")
+        x3 = cs.alloc(x3_v, "x")
+        cs.enforce(lam, lam, lambda: x3 + a.x + b.x, "x")
+        y3 = cs.alloc(y3_v, "y")
+        cs.enforce(lam, lambda: as_lc(a.x) - x3, lambda: y3 + a.y, "y")
+        return Point(x3, y3, 0)
+
+
+def _slope(a: NativePoint, b: NativePoint, modulus: int) -> int:
+    """The chord slope, or the tangent slope where x coincides; 0 where neither exists."""
+    if a[0] != b[0]:
+        return (b[1] - a[1]) * pow(b[0] - a[0], -1, modulus) % modulus
+    if a[1]:
+        return 3 * a[0] * a[0] * pow(2 * a[1], -1, modulus) % modulus
+    return 0
+
+
+def _sign(bit: LCLike) -> LinearCombination:
+    """2·bit − 1: the signed digit ±1 of a bit."""
+    return 2 * as_lc(bit) - 1
+
+
+def _product(cs: ConstraintSystem, a: LCLike, b: LCLike, name: str) -> Var:
+    """A new variable holding a·b (1 constraint)."""
+    out = cs.alloc(lambda: cs.value(a) * cs.value(b), name)
+    cs.enforce(a, b, out, name)
+    return out
+
+
+def _select(cs: ConstraintSystem, bit: LCLike, a: LCLike, b: LCLike, name: str) -> Var:
+    """bit ? a : b as b + bit·(a − b) (1 constraint)."""
+    out = cs.alloc(lambda: cs.value(b) + cs.value(bit) * (cs.value(a) - cs.value(b)), name)
+    cs.enforce(bit, lambda: as_lc(a) - b, lambda: out - as_lc(b), name)
+    return out
+
+
+def _is_zero(cs: ConstraintSystem, x: LCLike, name: str) -> Var:
+    """A bit that is 1 exactly where x = 0 (2 constraints: x·inv = 1 − z and x·z = 0 force z).
+
+    To be replaced by `crypto.circuit.gadgets.eq.is_zero` when the gadget branches merge.
+    """
+    modulus = cs.modulus
+    with cs.namespace(name):
+        inv_v, z_v = hints(cs, 2, lambda: _inverse_or_zero(cs.value(x), modulus))
+        inv = cs.alloc(inv_v, "inverse")
+        z = cs.alloc(z_v, "is_zero")
+        cs.enforce(x, inv, ONE - z, "inverse")
+        cs.enforce(x, z, 0, "zero")
+        return z
+
+
+def _inverse_or_zero(v: int, modulus: int) -> tuple[int, int]:
+    return (pow(v, -1, modulus), 0) if v else (0, 1)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from ecc_reference import IDENTITY, add, mul, neg, on_curve
+from gadget_harness import alloc_bits, n_private, tampered
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from py_ecc import bn128
@@ -23,7 +24,6 @@ from crypto.circuit import (
     WitnessGenerator,
 )
 from crypto.circuit.gadgets import ecc
-from crypto.circuit.lc import ONE
 from crypto.errors import NotOnCurveError, UnsupportedParameterError
 from crypto.field import FQ, PrimeField
 
@@ -35,24 +35,6 @@ scalars = st.integers(min_value=1, max_value=2**128)
 
 def point(curve: ecc.Curve, k: int) -> tuple[int, int]:
     return mul(curve.field.modulus, k, curve.generator)
-
-
-def n_private(cs: ConstraintSystem) -> int:
-    """How many private variables `cs` holds so far (where the gadget's own ones start)."""
-    if isinstance(cs, ShapeRecorder):
-        return cs.n_private
-    assert isinstance(cs, WitnessGenerator)
-    return len(cs.private)
-
-
-def alloc_bits(cs: ConstraintSystem, k: int | None, n: int) -> list[Var]:
-    """Boolean-constrained bits of k, little-endian (the caller's job for `scalar_mul`)."""
-    bits = []
-    for i in range(n):
-        bit = cs.alloc(None if k is None else lambda i=i: (k >> i) & 1)
-        cs.enforce(bit, ONE - bit, 0)
-        bits.append(bit)
-    return bits
 
 
 @dataclass
@@ -81,18 +63,13 @@ def run(field: PrimeField, circuit: Callable[[ConstraintSystem], tuple[int, ecc.
     return Run(shape, assignment, out.value(generator), (out.x, out.y, out.is_infinity), mark)
 
 
-def tampered(assignment: Assignment, index: int, delta: int, p: int) -> Assignment:
-    private = list(assignment.private)
-    private[index] = (private[index] + delta) % p
-    return replace(assignment, private=private)
-
-
 def assert_every_gadget_variable_bound(field: PrimeField, result: Run, sample: int = 0) -> None:
     """Changing any one variable the gadget allocated breaks some constraint."""
     indices = range(result.first_gadget_var, len(result.assignment.private))
     chosen = list(indices)[:: max(1, len(indices) // sample)] if sample else list(indices)
     for index in chosen:
-        bad = tampered(result.assignment, index, 1, field.modulus)
+        value = result.assignment.private[index] + 1
+        bad = tampered(result.assignment, {index: value}, field.modulus)
         assert result.shape.first_unsatisfied(bad) is not None, f"variable {index} is free"
 
 
@@ -230,7 +207,9 @@ def test_add_rejects_a_wrong_result(curve: ecc.Curve, case: int) -> None:
     result = run(curve.field, lambda cs: binary(cs, ecc.add, a, b))
     for var in result.out_vars:
         for delta in (1, -1):
-            bad = tampered(result.assignment, var.id >> 1, delta, curve.field.modulus)
+            index = var.id >> 1
+            value = result.assignment.private[index] + delta
+            bad = tampered(result.assignment, {index: value}, curve.field.modulus)
             assert result.shape.first_unsatisfied(bad) is not None
 
 
@@ -397,7 +376,9 @@ def test_scalar_mul_rejects_a_wrong_result(curve: ecc.Curve) -> None:
     value = point(curve, 77)
     result = run(curve.field, scalar_mul_circuit(value, 12345, 128))
     for var in result.out_vars:
-        bad = tampered(result.assignment, var.id >> 1, 1, curve.field.modulus)
+        index = var.id >> 1
+        value = result.assignment.private[index] + 1
+        bad = tampered(result.assignment, {index: value}, curve.field.modulus)
         assert result.shape.first_unsatisfied(bad) is not None
 
 

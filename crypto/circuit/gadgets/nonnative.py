@@ -14,10 +14,10 @@ an integer equation. `mul` multiplies limb polynomials by checking the product a
 as it has coefficients; `reduce` proves x = q·m + remainder by a carry-checked equality of limb
 polynomials with a range-checked quotient; `enforce_equal` proves a ≡ b (mod m) the same way.
 
-Constraints (64-bit limbs): `alloc` 260, `mul` of a·b with i and j limbs i + j − 1 (7 for two
-elements, 5 for a 128-bit challenge times an element), `reduce` of an element product 792, of
-a + r·b 542, `fold` (a + r·b, reduced) 547, `enforce_equal` of two elements 17,
-`enforce_canonical` 265.
+Constraints: `alloc` 260 (64 bits and a packing per limb); `mul` i + j − 1 for operands of i
+and j limbs (7 for two elements, 5 for a 128-bit challenge times an element); `reduce` 730 for
+a product of two elements, 531 for a + r·b; `fold` (a + r·b reduced, r of 128 bits) 536;
+`enforce_equal` of two elements 12; `enforce_canonical` 264.
 """
 
 from __future__ import annotations
@@ -28,7 +28,11 @@ from dataclasses import dataclass
 from crypto.circuit.gadgets._witness import hints
 from crypto.circuit.lc import ONE, LCLike, LinearCombination, Var, as_lc
 from crypto.circuit.system import ConstraintSystem, Value
-from crypto.errors import LimbOverflowError, UnsupportedParameterError
+from crypto.errors import (
+    LimbOverflowError,
+    NonCanonicalEncodingError,
+    UnsupportedParameterError,
+)
 from crypto.field import FQ, FR, PrimeField
 
 LIMB_BITS = 64
@@ -54,7 +58,7 @@ class LimbPoly:
     bounds: tuple[int, ...]
 
     @property
-    def max(self) -> int:
+    def max_value(self) -> int:
         """The largest integer this polynomial can hold."""
         return sum(bound << (LIMB_BITS * k) for k, bound in enumerate(self.bounds))
 
@@ -127,7 +131,7 @@ def mul(cs: ConstraintSystem, a: Operand, b: Operand, name: str = "mul") -> Limb
     """
     pa, pb = _poly(a), _poly(b)
     bounds = tuple(_convolve(pa.bounds, pb.bounds))
-    _check_fits(cs.modulus, max(bounds), "a product coefficient")
+    _check_fits(cs.modulus, max(pa.bounds + pb.bounds + bounds), "a product or operand coefficient")
     n = len(bounds)
 
     def products() -> tuple[int, ...]:
@@ -151,7 +155,7 @@ def reduce(cs: ConstraintSystem, x: Operand, name: str = "reduce") -> NonNative:
     with cs.namespace(name):
         remainder = alloc(cs, lambda: px.value(cs) % m, "remainder")
         difference = _combine(_signed(px), _negated(remainder.poly))
-        _enforce_multiple(cs, difference, 0, px.max // m, lambda: px.value(cs) // m)
+        _enforce_multiple(cs, difference, 0, px.max_value // m, lambda: px.value(cs) // m)
         return remainder
 
 
@@ -172,8 +176,8 @@ def enforce_equal(cs: ConstraintSystem, a: Operand, b: Operand, name: str = "equ
         _enforce_multiple(
             cs,
             _combine(_signed(pa), _negated(pb)),
-            -pb.max // m,
-            pa.max // m,
+            -pb.max_value // m,
+            pa.max_value // m,
             lambda: (pa.value(cs) - pb.value(cs)) // m,
         )
 
@@ -182,8 +186,15 @@ def enforce_canonical(cs: ConstraintSystem, a: NonNative, name: str = "canonical
     """a < m, so its limbs are the unique encoding of its residue: a + d = m − 1 with d
     range-checked, hence d ≥ 0."""
     m = other_modulus(cs.field)
+
+    def gap() -> int:
+        value = a.value(cs)
+        if value >= m:
+            raise NonCanonicalEncodingError(f"{value} is not below the modulus {m}")
+        return m - 1 - value
+
     with cs.namespace(name):
-        d = alloc(cs, lambda: m - 1 - a.value(cs), "gap")
+        d = alloc(cs, gap, "gap")
         _enforce_zero(cs, _combine(_combine(_signed(a.poly), _signed(d.poly)), _constant(1 - m)))
 
 
@@ -375,20 +386,28 @@ def _limb_widths(n_bits: int) -> list[int]:
 
 
 def _alloc_limbs(cs: ConstraintSystem, value: Value, n_bits: int, name: str) -> list[Var]:
-    """The integer `value` < 2^n_bits as range-checked 64-bit limbs (the top one narrower)."""
-    widths = _limb_widths(n_bits)
+    """The integer `value` < 2^n_bits as range-checked 64-bit limbs (the top one narrower).
 
-    def split() -> tuple[int, ...]:
-        v = value() if callable(value) else value
-        if v is None or not 0 <= v < 1 << n_bits:
-            raise LimbOverflowError(f"{name}: {v} does not fit in {n_bits} bits")
-        return tuple((v >> (LIMB_BITS * k)) & LIMB_MAX for k in range(len(widths)))
+    `value` is computed once, when the first limb's value is needed.
+    """
+    memo: list[int] = []
 
-    limb_values = (None,) * len(widths) if value is None else hints(cs, len(widths), split)
+    def whole() -> int:
+        if not memo:
+            v = value() if callable(value) else value
+            if v is None or not 0 <= v < 1 << n_bits:
+                raise LimbOverflowError(f"{cs.path(name)}: {v} does not fit in {n_bits} bits")
+            memo.append(v)
+        return memo[0]
+
     return [
-        _alloc_range(cs, v, width, f"{name}{k}")
-        for k, (v, width) in enumerate(zip(limb_values, widths, strict=True))
+        _alloc_range(cs, None if value is None else _limb_of(whole, k), width, f"{name}{k}")
+        for k, width in enumerate(_limb_widths(n_bits))
     ]
+
+
+def _limb_of(whole: Callable[[], int], k: int) -> Callable[[], int]:
+    return lambda: (whole() >> (LIMB_BITS * k)) & LIMB_MAX
 
 
 def _alloc_range(cs: ConstraintSystem, value: Value, n_bits: int, name: str) -> Var:

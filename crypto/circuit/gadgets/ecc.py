@@ -238,14 +238,17 @@ def scalar_mul(
     acc = Σ_{i<m} s_i·2^(i−1)·B = (k − bits[0] + 1 − 2^(m−1))·B; adding 2^(m−1)·B and then
     (bits[0] − 1)·B gives [k]B.
 
-    Why the incomplete (chord-only) additions are sound: before digit i the accumulator is
-    a·B with a = Σ_{j<i} s_j·2^(j−1), an odd integer with |a| ≤ 2^(i−1) − 1, and the addend is
-    ±2^(i−1)·B. The chord formula breaks only if both have the same x, i.e. a ≡ ±2^(i−1)
-    (mod order); but 0 < |a ∓ 2^(i−1)| < 2^i ≤ 2^(m−1) < order, so this never happens for any
-    bits, whatever the prover chooses — the chord constraints then determine the sum uniquely.
-    The same bound covers adding 2^(m−1)·B when 2^m < order (m ≤ 253); for m = 254 that step
-    uses the complete `add`. The last step, subtracting B when bits[0] = 0, can meet P + (−P)
-    (k = 0), so it is always the complete `add`. Doublings never meet the identity: 2^i·B ≠ O.
+    Why the chord-only additions are sound: before digit i (2 ≤ i ≤ m − 1) the accumulator is
+    a·B with a = Σ_{j<i} s_j·2^(j−1), odd, with |a| ≤ 2^(i−1) − 1; the addend is ±2^(i−1)·B.
+    The chord formula fails only where both share x, i.e. a ≡ ±2^(i−1) (mod order). But
+    a ∓ 2^(i−1) is odd, hence nonzero, and below 2^i ≤ 2^(m−1) < order in absolute value, so it
+    is no multiple of the order. This holds for every bit vector, so no prover can force it;
+    with distinct x the slope constraint λ·(x_b − x_a) = y_b − y_a admits one λ, and the three
+    chord constraints determine the sum. The sum is again an odd multiple of B, hence finite.
+    Adding 2^(m−1)·B the same way needs 2^m < order (m ≤ 253); at m = 254 that addition uses
+    the complete `add`. The last step subtracts B where bits[0] = 0 and meets P + (−P) at k = 0,
+    so it is the complete `add`. The doublings are exact: 2^i·B is never the identity, and a
+    finite point has y ≠ 0.
     """
     curve = curve_of(cs.field)
     m = len(bits)

@@ -115,11 +115,10 @@ def add(a: Operand, b: Operand) -> LimbPoly:
     """a + b, unreduced (free)."""
     pa, pb = _poly(a), _poly(b)
     n = max(len(pa.coeffs), len(pb.coeffs))
-    pad = LimbPoly((0,) * n, (0,) * n)
-    pa, pb = _padded(pa, pad), _padded(pb, pad)
-    coeffs = tuple(as_lc(x) + y for x, y in zip(pa.coeffs, pb.coeffs, strict=True))
-    bounds = tuple(x + y for x, y in zip(pa.bounds, pb.bounds, strict=True))
-    return LimbPoly(coeffs, bounds)
+    pairs = [(_coefficient(pa, k), _coefficient(pb, k)) for k in range(n)]
+    return LimbPoly(
+        tuple(as_lc(x[0]) + y[0] for x, y in pairs), tuple(x[1] + y[1] for x, y in pairs)
+    )
 
 
 def mul(cs: ConstraintSystem, a: Operand, b: Operand, name: str = "mul") -> LimbPoly:
@@ -335,10 +334,9 @@ def _poly(x: Operand) -> LimbPoly:
     return x.poly if isinstance(x, NonNative) else x
 
 
-def _padded(poly: LimbPoly, pad: LimbPoly) -> LimbPoly:
-    """`poly` with zero coefficients appended up to the length of `pad` (all zeros)."""
-    n = len(poly.coeffs)
-    return LimbPoly(poly.coeffs + pad.coeffs[n:], poly.bounds + pad.bounds[n:])
+def _coefficient(poly: LimbPoly, k: int) -> tuple[LCLike, int]:
+    """Coefficient k of `poly` with its bound; zero past the end."""
+    return (poly.coeffs[k], poly.bounds[k]) if k < len(poly.coeffs) else (0, 0)
 
 
 def _pairs(a: Sequence[Var], b: Sequence[int]) -> list[list[tuple[Var, int]]]:

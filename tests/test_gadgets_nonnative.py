@@ -374,6 +374,21 @@ def test_enforce_canonical_rejects_the_modulus_and_above(field: PrimeField, offs
     assert shape_of(field, circuit).first_unsatisfied(steered(field, circuit, lie)) is not None
 
 
+@FIELDS
+@pytest.mark.parametrize("bit", [0, 1])
+def test_select(field: PrimeField, bit: int) -> None:
+    a, b = (1 << 255) + 3, 42
+
+    def circuit(cs: ConstraintSystem) -> nn.NonNative:
+        x, y = nn.alloc(cs, a, "a"), nn.alloc(cs, b, "b")
+        return nn.select(cs, alloc_bits(cs, bit, 1)[0], x, y)
+
+    assert satisfied(field, circuit) == (a if bit else b)
+    other = a if not bit else b
+    lie = {f"select/limb{k}": (other >> (64 * k)) % (1 << 64) for k in range(4)}
+    assert shape_of(field, circuit).first_unsatisfied(steered(field, circuit, lie)) is not None
+
+
 # --- counts and shape recording ------------------------------------------------------------------
 
 
@@ -391,6 +406,8 @@ def test_constraint_counts(field: PrimeField) -> None:
     assert count(lambda cs, a, b: nn.fold(cs, a, b, [cs.alloc() for _ in range(128)])) == 536
     assert count(lambda cs, a, b: nn.enforce_equal(cs, a, b)) == 12
     assert count(lambda cs, a, b: nn.enforce_canonical(cs, a)) == 264
+    assert count(lambda cs, a, b: nn.select(cs, cs.alloc(), a, b)) == 4
+    assert count(lambda cs, a, b: nn.add(a, b)) == 0
     challenge = nn.from_bits([ShapeRecorder(field).alloc() for _ in range(128)])
     assert count(lambda cs, a, b: nn.mul(cs, challenge, b)) == 5
 

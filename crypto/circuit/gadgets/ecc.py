@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from crypto.circuit.gadgets._stopgap import is_zero, select_lc
 from crypto.circuit.gadgets._witness import hints
 from crypto.circuit.lc import ONE, LCLike, LinearCombination, Var, as_lc
 from crypto.circuit.system import ConstraintSystem
@@ -135,9 +136,9 @@ def select(
     """`if_true` where `bit` is 1, else `if_false` (3 constraints; `bit` must be boolean)."""
     with cs.namespace(name):
         return Point(
-            _select(cs, bit, if_true.x, if_false.x, "x"),
-            _select(cs, bit, if_true.y, if_false.y, "y"),
-            _select(cs, bit, if_true.is_infinity, if_false.is_infinity, "is_infinity"),
+            select_lc(cs, bit, if_true.x, if_false.x, "x"),
+            select_lc(cs, bit, if_true.y, if_false.y, "y"),
+            select_lc(cs, bit, if_true.is_infinity, if_false.is_infinity, "is_infinity"),
         )
 
 
@@ -193,8 +194,8 @@ def add(cs: ConstraintSystem, p: Point, q: Point, name: str = "add") -> Point:
             return lam, x3, (lam * (a[0] - x3) - a[1]) % modulus
 
         lam_v, x3_v, y3_v = hints(cs, 3, chord_or_tangent)
-        same_x = _is_zero(cs, dx, "same_x")
-        opposite_y = _is_zero(cs, y1 + y2, "opposite_y")
+        same_x = is_zero(cs, dx, "same_x")
+        opposite_y = is_zero(cs, y1 + y2, "opposite_y")
         xx = _product(cs, x1, x1, "x1_squared")
         t1 = _product(cs, same_x, y1, "tangent_denominator")
         t2 = _product(cs, same_x, 3 * xx - dy, "tangent_numerator")
@@ -325,29 +326,3 @@ def _product(cs: ConstraintSystem, a: LCLike, b: LCLike, name: str) -> Var:
     out = cs.alloc(lambda: cs.value(a) * cs.value(b), name)
     cs.enforce(a, b, out, name)
     return out
-
-
-def _select(cs: ConstraintSystem, bit: LCLike, a: LCLike, b: LCLike, name: str) -> Var:
-    """bit ? a : b as b + bit·(a − b) (1 constraint)."""
-    out = cs.alloc(lambda: cs.value(b) + cs.value(bit) * (cs.value(a) - cs.value(b)), name)
-    cs.enforce(bit, lambda: as_lc(a) - b, lambda: out - as_lc(b), name)
-    return out
-
-
-def _is_zero(cs: ConstraintSystem, x: LCLike, name: str) -> Var:
-    """A bit that is 1 exactly where x = 0 (2 constraints: x·inv = 1 − z and x·z = 0 force z).
-
-    To be replaced by `crypto.circuit.gadgets.eq.is_zero` when the gadget branches merge.
-    """
-    modulus = cs.modulus
-    with cs.namespace(name):
-        inv_v, z_v = hints(cs, 2, lambda: _inverse_or_zero(cs.value(x), modulus))
-        inv = cs.alloc(inv_v, "inverse")
-        z = cs.alloc(z_v, "is_zero")
-        cs.enforce(x, inv, ONE - z, "inverse")
-        cs.enforce(x, z, 0, "zero")
-        return z
-
-
-def _inverse_or_zero(v: int, modulus: int) -> tuple[int, int]:
-    return (pow(v, -1, modulus), 0) if v else (0, 1)

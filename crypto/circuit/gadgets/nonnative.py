@@ -17,7 +17,8 @@ polynomials with a range-checked quotient; `enforce_equal` proves a ≡ b (mod m
 Constraints: `alloc` 260 (64 bits and a packing per limb); `mul` i + j − 1 for operands of i
 and j limbs (7 for two elements, 5 for a 128-bit challenge times an element); `reduce` 730 for
 a product of two elements, 531 for a + r·b; `fold` (a + r·b reduced, r of 128 bits) 536;
-`enforce_equal` of two elements 12; `enforce_canonical` 264.
+`enforce_equal` of two elements 12; `enforce_canonical` 264; `select` 4; `add` and
+`from_bits` 0.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from crypto.circuit.gadgets._stopgap import alloc_range, select_lc
 from crypto.circuit.gadgets._witness import hints
 from crypto.circuit.lc import ONE, LCLike, LinearCombination, Var, as_lc
 from crypto.circuit.system import ConstraintSystem, Value
@@ -97,6 +99,20 @@ def alloc(cs: ConstraintSystem, value: Value = None, name: str = "nonnative") ->
     64 bits and one packing per limb)."""
     with cs.namespace(name):
         return NonNative(tuple(_alloc_limbs(cs, value, LIMB_BITS * N_LIMBS, "limb")))
+
+
+def select(
+    cs: ConstraintSystem, bit: LCLike, if_true: NonNative, if_false: NonNative, name: str = "select"
+) -> NonNative:
+    """`if_true` where `bit` is 1, else `if_false`, limb by limb (4 constraints; `bit` must be
+    boolean). Each limb is one of two range-checked limbs, so stays in range."""
+    with cs.namespace(name):
+        return NonNative(
+            tuple(
+                select_lc(cs, bit, t, f, f"limb{k}")
+                for k, (t, f) in enumerate(zip(if_true.limbs, if_false.limbs, strict=True))
+            )
+        )
 
 
 def from_bits(bits: Sequence[LCLike]) -> LimbPoly:
@@ -270,7 +286,7 @@ def _alloc_carry(
         return (signed >> shift) - low
 
     width = (high - low).bit_length()
-    var = _alloc_range(cs, shifted, width, name)
+    var = alloc_range(cs, shifted, width, name)
     return var + low, low, low + (1 << width) - 1
 
 
@@ -399,36 +415,10 @@ def _alloc_limbs(cs: ConstraintSystem, value: Value, n_bits: int, name: str) -> 
         return memo[0]
 
     return [
-        _alloc_range(cs, None if value is None else _limb_of(whole, k), width, f"{name}{k}")
+        alloc_range(cs, None if value is None else _limb_of(whole, k), width, f"{name}{k}")
         for k, width in enumerate(_limb_widths(n_bits))
     ]
 
 
 def _limb_of(whole: Callable[[], int], k: int) -> Callable[[], int]:
     return lambda: (whole() >> (LIMB_BITS * k)) & LIMB_MAX
-
-
-def _alloc_range(cs: ConstraintSystem, value: Value, n_bits: int, name: str) -> Var:
-    """A new variable constrained to [0, 2^n_bits) by its bits (n_bits + 1 constraints).
-
-    To be replaced by `crypto.circuit.gadgets.bits` when the gadget branches merge.
-    """
-    with cs.namespace(name):
-        var = cs.alloc(value, "value")
-        bit_values = hints(
-            cs, n_bits, lambda: tuple((cs.value(var) >> i) & 1 for i in range(n_bits))
-        )
-        bits = [_alloc_bit(cs, v, f"bit{i}") for i, v in enumerate(bit_values)]
-        cs.enforce(
-            lambda: LinearCombination({b.id: 1 << i for i, b in enumerate(bits)}),
-            ONE,
-            var,
-            "pack",
-        )
-        return var
-
-
-def _alloc_bit(cs: ConstraintSystem, value: Value, name: str) -> Var:
-    bit = cs.alloc(value, name)
-    cs.enforce(bit, lambda: ONE - bit, 0, name)
-    return bit

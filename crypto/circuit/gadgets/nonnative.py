@@ -71,7 +71,11 @@ class LimbPoly:
 
 @dataclass(frozen=True)
 class NonNative:
-    """An element of the other field as four range-checked 64-bit limbs, little-endian."""
+    """An element of the other field as four range-checked 64-bit limbs, little-endian.
+
+    Made by `alloc`, `constant`, `reduce` or `select`: every bound in this module relies on the
+    limbs being below 2^64, so limbs from anywhere else must be range-checked first.
+    """
 
     limbs: tuple[LCLike, ...]
 

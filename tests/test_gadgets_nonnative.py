@@ -239,29 +239,20 @@ def test_reduce_rejects_carries_that_only_hold_modulo_the_field(field: PrimeFiel
     p, m = field.modulus, nn.other_modulus(field)
     a, b = (1 << 255) + 12345, (1 << 254) + 999
     circuit = product(a, b)
-    x = _convolve(_limbs(a), _limbs(b))
     rem, q = a * b % m, a * b // m
-    honest = _groups(
-        [xk - qm - rk for xk, qm, rk in _zip(x, _convolve(_limbs(q, 5), _limbs(m)), _limbs(rem))]
-    )
     lie_rem = rem + p
     assert lie_rem < TOP and lie_rem % m != rem
-    lying = _groups(
-        [
-            xk - qm - rk
-            for xk, qm, rk in _zip(x, _convolve(_limbs(q, 5), _limbs(m)), _limbs(lie_rem))
-        ]
-    )
+    honest, lying = _groups(a, b, q, m, rem), _groups(a, b, q, m, lie_rem)
     overrides = {f"reduce/remainder/limb{k}/value": limb for k, limb in enumerate(_limbs(lie_rem))}
     w_inverse = pow(1 << 128, -1, p)
     honest_carry = lying_carry = 0
     for j in range(len(honest) - 1):
         path = f"reduce/carries/carry{j}/value"
         honest_carry = (honest[j] + honest_carry) >> 128
-        low = honest_carry - honest_value(field, circuit, path)
+        low = honest_carry - honest_value(field, circuit, path)  # the carry's allocation offset
         lying_carry = (lying[j] + lying_carry) * w_inverse % p
         overrides[path] = (lying_carry - low) % p
-    assert (lying[-1] + lying_carry) % p == 0  # every group equation holds in F_p
+    assert (lying[-1] + lying_carry) % p == 0  # so every group equation holds in F_p
     lie = steered(field, circuit, overrides)
     assert shape_of(field, circuit).first_unsatisfied(lie) is not None
 
@@ -278,15 +269,15 @@ def _convolve(a: list[int], b: list[int]) -> list[int]:
     return out
 
 
-def _zip(*columns: list[int]) -> list[tuple[int, ...]]:
-    n = max(len(c) for c in columns)
-    return list(zip(*(c + [0] * (n - len(c)) for c in columns), strict=True))
-
-
-def _groups(coeffs: list[int]) -> list[int]:
-    """Pairs of 64-bit coefficients as 128-bit groups, as the carry check merges them."""
-    padded = coeffs + [0] * (len(coeffs) % 2)
-    return [padded[i] + (padded[i + 1] << 64) for i in range(0, len(padded), 2)]
+def _groups(a: int, b: int, q: int, m: int, rem: int) -> list[int]:
+    """a·b − q·m − rem as limb polynomials, coefficients paired into 128-bit groups as the
+    carry check of `reduce` pairs them (a product has 7 coefficients, q·m with q < 2^259 has 8)."""
+    terms = [_convolve(_limbs(a), _limbs(b)), _convolve(_limbs(q, 5), _limbs(m)), _limbs(rem)]
+    coeffs = [
+        sum(sign * (t[k] if k < len(t) else 0) for sign, t in zip((1, -1, -1), terms, strict=True))
+        for k in range(8)
+    ]
+    return [coeffs[i] + (coeffs[i + 1] << 64) for i in range(0, 8, 2)]
 
 
 @FIELDS

@@ -39,9 +39,9 @@ def measure(field: FieldName, t: int, repeats: int) -> dict[str, float | int | s
     params = generate(field, t)
     state = random_states(params.modulus, 1, t, seed=t)[0]
     states = random_states(params.modulus, BATCH, t, seed=t + 1)
-    array = _to_vector([x for s in states for x in s], params.modulus).reshape(BATCH, t, 4)
+    array = _to_vector([x for s in states for x in s], params).reshape(BATCH, t, 4)
     handle = _kernel_for(params)
-    one = _to_vector(state, params.modulus)
+    one = _to_vector(state, params)
     inner = 200
 
     def single() -> None:

@@ -40,6 +40,7 @@ from crypto.errors import (
     ShapeMismatchError,
     UnsupportedParameterError,
 )
+from crypto.field import FQ, FR, PrimeField
 from crypto.poseidon_params import PARTIAL_ROUNDS, FieldName, PoseidonParams, generate
 
 __all__ = [
@@ -53,7 +54,7 @@ __all__ = [
     "poseidon_params",
 ]
 
-_LIMB_DTYPE = np.dtype("<u8")
+_FIELDS: dict[str, PrimeField] = {"Fr": FR, "Fq": FQ}
 _KERNEL_CLASSES = {"Fr": _kernel.FrPoseidon, "Fq": _kernel.FqPoseidon}
 
 
@@ -66,8 +67,8 @@ def permute(params: PoseidonParams, state: Sequence[int]) -> list[int]:
     """The Poseidon permutation of `state` (t canonical integers)."""
     if len(state) != params.t:
         raise ShapeMismatchError(f"Poseidon state has {len(state)} elements, expected t={params.t}")
-    out = _kernel_for(params).permute(_to_vector(state, params.modulus))
-    return _from_vector(out)
+    out = _kernel_for(params).permute(_to_vector(state, params))
+    return _from_vector(out, params)
 
 
 def permute_many(params: PoseidonParams, states: NDArray[np.uint64]) -> NDArray[np.uint64]:
@@ -167,8 +168,8 @@ def _kernel_for(params: PoseidonParams) -> _kernel.FrPoseidon | _kernel.FqPoseid
         params.full_rounds,
         params.partial_rounds,
         params.alpha,
-        _to_vector(constants, params.modulus),
-        _to_vector(entries, params.modulus),
+        _to_vector(constants, params),
+        _to_vector(entries, params),
     )
 
 
@@ -180,13 +181,10 @@ def _check_canonical(values: Sequence[int], modulus: int) -> None:
             )
 
 
-def _to_vector(values: Sequence[int], modulus: int) -> NDArray[np.uint64]:
-    """Canonical integers as an (n, 4) uint64 field vector (little-endian limbs)."""
-    _check_canonical(values, modulus)
-    raw = b"".join(value.to_bytes(32, "little") for value in values)
-    return np.frombuffer(raw, dtype=_LIMB_DTYPE).astype(np.uint64).reshape(len(values), 4)
+def _to_vector(values: Sequence[int], params: PoseidonParams) -> NDArray[np.uint64]:
+    """Canonical integers as a field vector of the parameters' field."""
+    return _FIELDS[params.field].from_ints(values)
 
 
-def _from_vector(vector: NDArray[np.uint64]) -> list[int]:
-    raw = vector.astype(_LIMB_DTYPE).tobytes()
-    return [int.from_bytes(raw[k : k + 32], "little") for k in range(0, len(raw), 32)]
+def _from_vector(vector: NDArray[np.uint64], params: PoseidonParams) -> list[int]:
+    return _FIELDS[params.field].to_ints(vector)

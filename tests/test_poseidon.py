@@ -153,7 +153,7 @@ def test_batch_of_the_wrong_shape_is_refused(shape: tuple[int, ...]) -> None:
 def test_non_canonical_state_is_refused(field: FieldName, bad: str) -> None:
     p = FIELD_MODULI[field]
     value = {"p": p, "p+1": p + 1, "-1": -1}[bad]
-    with pytest.raises(NonCanonicalEncodingError, match="element 1"):
+    with pytest.raises(NonCanonicalEncodingError, match="value 1"):
         permute(poseidon_params(field, 3), [0, value, 0])
 
 

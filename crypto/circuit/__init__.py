@@ -5,7 +5,7 @@ A circuit is a function of a `ConstraintSystem`. Run against a `ShapeRecorder` i
 assignment, with no linear combination built, which is the cheap path taken once per step.
 """
 
-from crypto.circuit.lc import ONE, LinearCombination, Var
+from crypto.circuit.lc import ONE, LinearCombination, Var, private_var
 from crypto.circuit.shape import R1CSShape
 from crypto.circuit.system import (
     Assignment,
@@ -25,4 +25,5 @@ __all__ = [
     "ShapeRecorder",
     "Var",
     "WitnessGenerator",
+    "private_var",
 ]

@@ -126,6 +126,11 @@ def as_lc(value: LCLike) -> LinearCombination:
     raise TypeError(f"cannot use {type(value).__name__} in a linear combination")
 
 
+def private_var(index: int) -> Var:
+    """The `index`-th private variable (counting from 0)."""
+    return Var(2 * index + 1)
+
+
 def column(var_id: int, n_public: int) -> int:
     """The column of z holding variable `var_id` once the circuit has `n_public` public inputs.
 

@@ -81,12 +81,14 @@ class R1CSShape:
         n_constraints: int,
         n_public: int,
         n_private: int,
-        matrices: Sequence[tuple[Sequence[int], Sequence[int], Sequence[int]]],
+        matrices: Sequence[tuple[npt.ArrayLike, npt.ArrayLike, Sequence[int] | Vector]],
         names: Sequence[str] = (),
     ) -> R1CSShape:
         """A shape from three canonical CSR triples (indptr, column indices, values in [0, p)).
 
-        Rows' columns must be strictly increasing (sorted, no repeats) so the digest is canonical.
+        Values are ints or a field vector (which skips the conversion, e.g. when loading a
+        cached shape). Rows' columns must be strictly increasing (sorted, no repeats) so the
+        digest is canonical.
         """
         n_columns = 1 + n_public + n_private
         built = []
@@ -97,7 +99,11 @@ class R1CSShape:
             indptr_a = np.asarray(indptr, dtype=np.int64)
             indices_a = np.asarray(indices, dtype=np.int64)
             _check_sorted_rows(indptr_a, indices_a)
-            data = field.from_ints(values)
+            data = (
+                field.check(values, "values")
+                if isinstance(values, np.ndarray)
+                else field.from_ints(values)
+            )
             matrix = SparseMatrix(field, n_constraints, n_columns, indptr_a, indices_a, data)
             built.append(matrix)
             digest.update(struct.pack("<Q", len(indices_a)))

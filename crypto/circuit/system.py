@@ -50,6 +50,15 @@ class ConstraintSystem(ABC):
     def computes_values(self) -> bool:
         """Whether `value` may be called (False while only the shape is recorded)."""
 
+    @property
+    @abstractmethod
+    def records_constraints(self) -> bool:
+        """Whether `enforce` looks at its terms (False in the witness-only mode).
+
+        Gadgets whose linear combinations are costly to build (Poseidon's partial rounds) skip
+        building them where this is False, tracking plain values instead.
+        """
+
     @abstractmethod
     def alloc(self, value: Value = None, name: str = "") -> Var:
         """A new private variable."""
@@ -98,6 +107,10 @@ class ShapeRecorder(ConstraintSystem):
     def computes_values(self) -> bool:
         return False
 
+    @property
+    def records_constraints(self) -> bool:
+        return True
+
     def alloc(self, value: Value = None, name: str = "") -> Var:
         var = Var(2 * self.n_private + 1)
         self.n_private += 1
@@ -130,6 +143,10 @@ class WitnessGenerator(ConstraintSystem):
     def computes_values(self) -> bool:
         return True
 
+    @property
+    def records_constraints(self) -> bool:
+        return False
+
     def _evaluate(self, value: Value, name: str) -> int:
         if value is None:
             raise UnassignedValueError(
@@ -160,6 +177,17 @@ class WitnessGenerator(ConstraintSystem):
             total += coeff * (public[var >> 1] if var % 2 == 0 else private[var >> 1])
         return total % self.modulus
 
+    def extend(self, values: list[int]) -> int:
+        """Appends private values already reduced into [0, p), with no call per value, and
+        returns the index of the first (`private_var(index)` names a private variable).
+
+        The fast path of circuit-specific witness code: it must allocate exactly what the
+        circuit's constraints would, in the same order, which its tests compare.
+        """
+        first = len(self.private)
+        self.private.extend(values)
+        return first
+
     def assignment(self) -> Assignment:
         """The values computed so far, without the constant one."""
         return Assignment(public=self.public[1:], private=list(self.private))
@@ -171,6 +199,10 @@ class SatisfactionChecker(WitnessGenerator):
     def __init__(self, field: PrimeField) -> None:
         super().__init__(field)
         self.n_constraints = 0
+
+    @property
+    def records_constraints(self) -> bool:
+        return True
 
     def enforce(self, a: Term, b: Term, c: Term, name: str = "") -> None:
         av, bv, cv = (self.value(_term(t)) for t in (a, b, c))

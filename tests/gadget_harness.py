@@ -6,21 +6,21 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from crypto.circuit import Assignment, ConstraintSystem, ShapeRecorder, Var, WitnessGenerator
-from crypto.circuit.lc import ONE
+from crypto.circuit.gadgets.boolean import Boolean
 from crypto.circuit.system import Value
 from crypto.field import PrimeField
 
 Circuit = Callable[[ConstraintSystem], object]
 
 
-def alloc_bits(cs: ConstraintSystem, k: int | None, n: int) -> list[Var]:
-    """Boolean-constrained bits of k, little-endian (the caller's job for the gadgets)."""
-    bits = []
-    for i in range(n):
-        bit = cs.alloc(None if k is None else lambda i=i: (k >> i) & 1)
-        cs.enforce(bit, ONE - bit, 0)
-        bits.append(bit)
-    return bits
+def alloc_bits(cs: ConstraintSystem, k: int | None, n: int) -> list[Boolean]:
+    """The n little-endian bits of k as new private bits (a challenge's, in the gadget tests)."""
+    return [Boolean.alloc(cs, None if k is None else bool(k >> i & 1)) for i in range(n)]
+
+
+def free_bits(cs: ConstraintSystem, n: int) -> list[Boolean]:
+    """n variables taken as bits without any constraint: for counting a gadget's own."""
+    return [Boolean(cs.alloc().lc()) for _ in range(n)]
 
 
 def n_private(cs: ConstraintSystem) -> int:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from ecc_reference import IDENTITY, add, mul, neg, on_curve
-from gadget_harness import alloc_bits, n_private, tampered
+from gadget_harness import alloc_bits, free_bits, n_private, tampered
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from py_ecc import bn128
@@ -20,10 +20,11 @@ from crypto.circuit import (
     R1CSShape,
     SatisfactionChecker,
     ShapeRecorder,
-    Var,
     WitnessGenerator,
 )
 from crypto.circuit.gadgets import ecc
+from crypto.circuit.gadgets.boolean import Boolean
+from crypto.circuit.lc import as_lc
 from crypto.errors import NotOnCurveError, UnsupportedParameterError
 from crypto.field import FQ, PrimeField
 
@@ -44,7 +45,7 @@ class Run:
     shape: R1CSShape
     assignment: Assignment
     output: tuple[int, int]
-    out_vars: tuple[Any, ...]
+    out_vars: tuple[int, ...]
     first_gadget_var: int
 
 
@@ -60,7 +61,14 @@ def run(field: PrimeField, circuit: Callable[[ConstraintSystem], tuple[int, ecc.
     checker = SatisfactionChecker(field)
     circuit(checker)
     assert checker.n_constraints == shape.n_constraints
-    return Run(shape, assignment, out.value(generator), (out.x, out.y, out.is_infinity), mark)
+    return Run(shape, assignment, out.value(generator), _indices(out), mark)
+
+
+def _indices(point: ecc.Point) -> tuple[int, ...]:
+    """The private indices of an allocated point's x, y and flag."""
+    terms = [as_lc(point.x).terms, as_lc(point.y).terms, point.is_infinity.lc.terms]
+    assert all(len(t) == 1 for t in terms)
+    return tuple(next(iter(t)) >> 1 for t in terms)
 
 
 def assert_every_gadget_variable_bound(field: PrimeField, result: Run, sample: int = 0) -> None:
@@ -112,7 +120,7 @@ def test_unknown_field_is_refused() -> None:
 
 
 def test_constant_points_are_checked() -> None:
-    assert ecc.Point.constant(ecc.GRUMPKIN, (0, 0)).is_infinity == 1
+    assert ecc.Point.constant(ecc.GRUMPKIN, (0, 0)).is_infinity.constant is True
     with pytest.raises(NotOnCurveError):
         ecc.Point.constant(ecc.GRUMPKIN, (1, 2))
 
@@ -146,7 +154,7 @@ def test_tampered_point_allocation_is_rejected(curve: ecc.Curve, change: str) ->
     finite = change in ("off_curve", "flag_on_finite", "flag_two")
     value = point(curve, 7) if finite else IDENTITY
     result = run(curve.field, lambda cs: (0, ecc.alloc_point(cs, lambda: value)))
-    x, y, flag = (v.id >> 1 for v in result.out_vars)
+    x, y, flag = result.out_vars
     private = list(result.assignment.private)
     if change == "off_curve":
         private[x] = (private[x] + 1) % p
@@ -205,9 +213,8 @@ def test_add_exceptional_cases(curve: ecc.Curve, case: int) -> None:
 def test_add_rejects_a_wrong_result(curve: ecc.Curve, case: int) -> None:
     _, a, b = special_pairs(curve)[case]
     result = run(curve.field, lambda cs: binary(cs, ecc.add, a, b))
-    for var in result.out_vars:
+    for index in result.out_vars:
         for delta in (1, -1):
-            index = var.id >> 1
             value = result.assignment.private[index] + delta
             bad = tampered(result.assignment, {index: value}, curve.field.modulus)
             assert result.shape.first_unsatisfied(bad) is not None
@@ -275,7 +282,7 @@ def test_add_of_identities_ignores_its_free_slope(curve: ecc.Curve) -> None:
     private[17:20] = [lam, x3, (lam * -x3) % p]  # λ, x3, y3 after the inputs and the tests
     other = replace(result.assignment, private=private)
     assert result.shape.first_unsatisfied(other) is None
-    x, y, flag = (v.id >> 1 for v in result.out_vars)
+    x, y, flag = result.out_vars
     for index, value in ((x, x3), (y, (lam * -x3) % p), (flag, 0)):
         steered = list(private)
         steered[index] = value
@@ -375,8 +382,7 @@ def test_scalar_mul_binds_every_variable(curve: ecc.Curve) -> None:
 def test_scalar_mul_rejects_a_wrong_result(curve: ecc.Curve) -> None:
     value = point(curve, 77)
     result = run(curve.field, scalar_mul_circuit(value, 12345, 128))
-    for var in result.out_vars:
-        index = var.id >> 1
+    for index in result.out_vars:
         value = result.assignment.private[index] + 1
         bad = tampered(result.assignment, {index: value}, curve.field.modulus)
         assert result.shape.first_unsatisfied(bad) is not None
@@ -387,7 +393,7 @@ def test_scalar_mul_constraint_counts(curve: ecc.Curve) -> None:
     def count(width: int) -> int:
         recorder = ShapeRecorder(curve.field)
         p = ecc.alloc_point(recorder)
-        bits: Sequence[Var] = [recorder.alloc() for _ in range(width)]
+        bits = free_bits(recorder, width)
         before = len(recorder.constraints)
         ecc.scalar_mul(recorder, p, bits)
         return len(recorder.constraints) - before
@@ -403,7 +409,7 @@ def test_scalar_mul_refuses_unsupported_widths(curve: ecc.Curve, width: int) -> 
     recorder = ShapeRecorder(curve.field)
     p = ecc.alloc_point(recorder)
     with pytest.raises(UnsupportedParameterError):
-        ecc.scalar_mul(recorder, p, [recorder.alloc() for _ in range(width)])
+        ecc.scalar_mul(recorder, p, free_bits(recorder, width))
 
 
 @BOTH
@@ -413,9 +419,9 @@ def test_shape_recording_never_reads_values(curve: ecc.Curve) -> None:
 
     recorder = ShapeRecorder(curve.field)
     p, q = ecc.alloc_point(recorder, unreadable), ecc.alloc_point(recorder, unreadable)
-    bits = [recorder.alloc(lambda: 1 // 0) for _ in range(16)]
+    bits = [Boolean.alloc(recorder, lambda: bool(1 // 0)) for _ in range(16)]
     s = ecc.add(recorder, p, q)
     d = ecc.double(recorder, s)
     ecc.select(recorder, bits[0], d, -s)
     ecc.scalar_mul(recorder, d, bits)
-    assert len(recorder.constraints) == 5 + 5 + 16 + 4 + 3 + 8 * 16 + 13
+    assert len(recorder.constraints) == 5 + 5 + 16 + 16 + 4 + 3 + 8 * 16 + 13

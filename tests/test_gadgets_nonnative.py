@@ -6,7 +6,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
-from gadget_harness import alloc_bits, honest_value, steered
+from gadget_harness import alloc_bits, free_bits, honest_value, steered
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +19,7 @@ from crypto.circuit import (
     WitnessGenerator,
 )
 from crypto.circuit.gadgets import nonnative as nn
+from crypto.circuit.gadgets.boolean import Boolean
 from crypto.errors import (
     LimbOverflowError,
     NonCanonicalEncodingError,
@@ -125,7 +126,7 @@ def test_an_out_of_range_limb_is_rejected(field: PrimeField, limb: int) -> None:
     circuit: Circuit = lambda cs: nn.alloc(cs, 12345 << 64, "a")  # noqa: E731
     shape = shape_of(field, circuit)
     # A limb of 2^64 cannot be written in its 64 bits; a bit of 2 is not a bit.
-    wide = steered(field, circuit, {f"a/limb{limb}/value": (1 << 64) + 7})
+    wide = steered(field, circuit, {f"a/limb{limb}": (1 << 64) + 7})
     assert shape.first_unsatisfied(wide) is not None
     two = steered(field, circuit, {f"a/limb{limb}/bit5": 2})
     assert shape.first_unsatisfied(two) is not None
@@ -216,7 +217,7 @@ def test_reduce_rejects_a_wrong_quotient_remainder_or_carry(
     it (bits, carries): the carry-checked equality must object."""
     circuit = product(0x1234_5678_9ABC_DEF0 << 130, (1 << 255) + 99)
     shape = shape_of(field, circuit)
-    path = f"reduce/{target}/value"
+    path = f"reduce/{target}"
     lie = steered(field, circuit, {path: honest_value(field, circuit, path) + delta})
     assert shape.first_unsatisfied(lie) is not None
 
@@ -243,11 +244,11 @@ def test_reduce_rejects_carries_that_only_hold_modulo_the_field(field: PrimeFiel
     lie_rem = rem + p
     assert lie_rem < TOP and lie_rem % m != rem
     honest, lying = _groups(a, b, q, m, rem), _groups(a, b, q, m, lie_rem)
-    overrides = {f"reduce/remainder/limb{k}/value": limb for k, limb in enumerate(_limbs(lie_rem))}
+    overrides = {f"reduce/remainder/limb{k}": limb for k, limb in enumerate(_limbs(lie_rem))}
     w_inverse = pow(1 << 128, -1, p)
     honest_carry = lying_carry = 0
     for j in range(len(honest) - 1):
-        path = f"reduce/carries/carry{j}/value"
+        path = f"reduce/carries/carry{j}"
         honest_carry = (honest[j] + honest_carry) >> 128
         low = honest_carry - honest_value(field, circuit, path)  # the carry's allocation offset
         lying_carry = (lying[j] + lying_carry) * w_inverse % p
@@ -296,14 +297,14 @@ def test_reduce_admits_only_representatives_of_the_residue(field: PrimeField) ->
         nn.enforce_canonical(cs, out)
         return out
 
-    lie = {f"reduce/remainder/limb{k}/value": ((rem + m) >> (64 * k)) % (1 << 64) for k in range(4)}
-    lie["reduce/quotient0/value"] = 0
+    lie = {f"reduce/remainder/limb{k}": ((rem + m) >> (64 * k)) % (1 << 64) for k in range(4)}
+    lie["reduce/quotient0"] = 0
     assert shape_of(field, other).first_unsatisfied(steered(field, other, lie)) is None
     wrapped = (m - 1 - (rem + m)) % TOP
-    gap = {f"canonical/gap/limb{k}/value": (wrapped >> (64 * k)) % (1 << 64) for k in range(4)}
+    gap = {f"canonical/gap/limb{k}": (wrapped >> (64 * k)) % (1 << 64) for k in range(4)}
     caught = steered(field, checked, lie | gap)
     assert shape_of(field, checked).first_unsatisfied(caught) is not None
-    lie["reduce/remainder/limb0/value"] += 1
+    lie["reduce/remainder/limb0"] += 1
     assert shape_of(field, other).first_unsatisfied(steered(field, other, lie)) is not None
 
 
@@ -360,7 +361,7 @@ def test_enforce_canonical_rejects_the_modulus_and_above(field: PrimeField, offs
     with pytest.raises(NonCanonicalEncodingError):
         witness(field, canonical(value))
     wrapped = (m - 1 - value) % TOP
-    lie = {f"canonical/gap/limb{k}/value": (wrapped >> (64 * k)) % (1 << 64) for k in range(4)}
+    lie = {f"canonical/gap/limb{k}": (wrapped >> (64 * k)) % (1 << 64) for k in range(4)}
     circuit = canonical(value)
     assert shape_of(field, circuit).first_unsatisfied(steered(field, circuit, lie)) is not None
 
@@ -394,12 +395,12 @@ def test_constraint_counts(field: PrimeField) -> None:
 
     assert count(lambda cs, a, b: nn.mul(cs, a, b)) == 7
     assert count(lambda cs, a, b: nn.reduce(cs, nn.mul(cs, a, b))) == 737
-    assert count(lambda cs, a, b: nn.fold(cs, a, b, [cs.alloc() for _ in range(128)])) == 536
+    assert count(lambda cs, a, b: nn.fold(cs, a, b, free_bits(cs, 128))) == 536
     assert count(lambda cs, a, b: nn.enforce_equal(cs, a, b)) == 12
     assert count(lambda cs, a, b: nn.enforce_canonical(cs, a)) == 264
-    assert count(lambda cs, a, b: nn.select(cs, cs.alloc(), a, b)) == 4
+    assert count(lambda cs, a, b: nn.select(cs, free_bits(cs, 1)[0], a, b)) == 4
     assert count(lambda cs, a, b: nn.add(a, b)) == 0
-    challenge = nn.from_bits([ShapeRecorder(field).alloc() for _ in range(128)])
+    challenge = nn.from_bits(free_bits(ShapeRecorder(field), 128))
     assert count(lambda cs, a, b: nn.mul(cs, challenge, b)) == 5
 
 
@@ -410,7 +411,7 @@ def test_shape_recording_never_reads_values(field: PrimeField) -> None:
 
     recorder = ShapeRecorder(field)
     a, b = nn.alloc(recorder, unreadable), nn.alloc(recorder, unreadable)
-    bits = [recorder.alloc(unreadable) for _ in range(128)]
+    bits = [Boolean.alloc(recorder, lambda: bool(unreadable())) for _ in range(128)]
     folded = nn.fold(recorder, a, b, bits)
     nn.enforce_equal(recorder, nn.reduce(recorder, nn.mul(recorder, folded, b)), a)
     nn.enforce_canonical(recorder, folded)

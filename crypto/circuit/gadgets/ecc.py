@@ -19,8 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from crypto.circuit.gadgets._stopgap import is_zero, select_lc
 from crypto.circuit.gadgets._witness import hints
+from crypto.circuit.gadgets.boolean import FALSE, TRUE, Boolean, choose
+from crypto.circuit.gadgets.eq import is_zero
+from crypto.circuit.gadgets.eq import select as select_lc
 from crypto.circuit.lc import ONE, LCLike, LinearCombination, Var, as_lc
 from crypto.circuit.system import ConstraintSystem
 from crypto.errors import NotOnCurveError, UnsupportedParameterError
@@ -72,18 +74,18 @@ def curve_of(field: PrimeField) -> Curve:
 
 @dataclass(frozen=True)
 class Point:
-    """A point in-circuit: combinations holding x, y and the identity flag."""
+    """A point in-circuit: combinations holding x and y, and the identity flag."""
 
     x: LCLike
     y: LCLike
-    is_infinity: LCLike
+    is_infinity: Boolean
 
     @classmethod
     def constant(cls, curve: Curve, value: NativePoint) -> Point:
         """A fixed point (no variable, no constraint)."""
         if not curve.is_on_curve(value):
             raise NotOnCurveError(f"{value} is not a point of {curve.name}")
-        return cls(value[0], value[1], int(value == (0, 0)))
+        return cls(value[0], value[1], Boolean.of(value == (0, 0)))
 
     def value(self, cs: ConstraintSystem) -> NativePoint:
         """This point's value; only where `cs.computes_values`."""
@@ -93,7 +95,7 @@ class Point:
         return negate(self)
 
 
-IDENTITY = Point(0, 0, 1)
+IDENTITY = Point(0, 0, TRUE)
 """The identity as a constant point."""
 
 
@@ -107,14 +109,13 @@ def alloc_point(cs: ConstraintSystem, value: PointValue = None, name: str = "poi
             xv, yv, fv = hints(cs, 3, lambda: _encode(curve, value))
         x = cs.alloc(xv, "x")
         y = cs.alloc(yv, "y")
-        flag = cs.alloc(fv, "is_infinity")
-        cs.enforce(flag, ONE - flag, 0, "is_infinity_boolean")
-        cs.enforce(flag, x, 0, "identity_x")
+        flag = Boolean.alloc(cs, None if fv is None else fv == 1, "is_infinity")
+        cs.enforce(flag.lc, x, 0, "identity_x")
         xx = _product(cs, x, x, "x_squared")
         yy = _product(cs, y, y, "y_squared")
         # x³ = y² − b·(1 − flag): the curve equation for a finite point; for the identity x = 0
         # (above) leaves y² = 0, so y = 0 as well.
-        cs.enforce(xx, x, lambda: yy - curve.b + curve.b * flag, "on_curve")
+        cs.enforce(xx, x, lambda: yy - curve.b + curve.b * flag.lc, "on_curve")
         return Point(x, y, flag)
 
 
@@ -131,14 +132,14 @@ def negate(p: Point) -> Point:
 
 
 def select(
-    cs: ConstraintSystem, bit: LCLike, if_true: Point, if_false: Point, name: str = "select"
+    cs: ConstraintSystem, bit: Boolean, if_true: Point, if_false: Point, name: str = "select"
 ) -> Point:
-    """`if_true` where `bit` is 1, else `if_false` (3 constraints; `bit` must be boolean)."""
+    """`if_true` where `bit` holds, else `if_false` (3 constraints)."""
     with cs.namespace(name):
         return Point(
             select_lc(cs, bit, if_true.x, if_false.x, "x"),
             select_lc(cs, bit, if_true.y, if_false.y, "y"),
-            select_lc(cs, bit, if_true.is_infinity, if_false.is_infinity, "is_infinity"),
+            choose(cs, bit, if_true.is_infinity, if_false.is_infinity, "is_infinity"),
         )
 
 
@@ -151,7 +152,7 @@ def double(cs: ConstraintSystem, p: Point, name: str = "double") -> Point:
     """
     p_modulus = cs.modulus
     with cs.namespace(name):
-        x, y, flag = p.x, p.y, p.is_infinity
+        x, y, flag = p.x, p.y, p.is_infinity.lc
 
         def tangent() -> tuple[int, int, int]:
             xv, yv = cs.value(x), cs.value(y)
@@ -167,7 +168,7 @@ def double(cs: ConstraintSystem, p: Point, name: str = "double") -> Point:
         cs.enforce(lam, lam, lambda: x3 + 2 * as_lc(x), "x")
         y3 = cs.alloc(y3_v, "y")
         cs.enforce(lam, lambda: as_lc(x) - x3, lambda: y3 + y, "y")
-        return Point(x3, y3, flag)
+        return Point(x3, y3, p.is_infinity)
 
 
 def add(cs: ConstraintSystem, p: Point, q: Point, name: str = "add") -> Point:
@@ -183,8 +184,8 @@ def add(cs: ConstraintSystem, p: Point, q: Point, name: str = "add") -> Point:
     """
     modulus = cs.modulus
     with cs.namespace(name):
-        x1, y1, f1 = as_lc(p.x), as_lc(p.y), as_lc(p.is_infinity)
-        x2, y2, f2 = as_lc(q.x), as_lc(q.y), as_lc(q.is_infinity)
+        x1, y1, f1 = as_lc(p.x), as_lc(p.y), p.is_infinity.lc
+        x2, y2, f2 = as_lc(q.x), as_lc(q.y), q.is_infinity.lc
         dx, dy = x2 - x1, y2 - y1
 
         def chord_or_tangent() -> tuple[int, ...]:
@@ -194,8 +195,8 @@ def add(cs: ConstraintSystem, p: Point, q: Point, name: str = "add") -> Point:
             return lam, x3, (lam * (a[0] - x3) - a[1]) % modulus
 
         lam_v, x3_v, y3_v = hints(cs, 3, chord_or_tangent)
-        same_x = is_zero(cs, dx, "same_x")
-        opposite_y = is_zero(cs, y1 + y2, "opposite_y")
+        same_x = is_zero(cs, dx, "same_x").lc
+        opposite_y = is_zero(cs, y1 + y2, "opposite_y").lc
         xx = _product(cs, x1, x1, "x1_squared")
         t1 = _product(cs, same_x, y1, "tangent_denominator")
         t2 = _product(cs, same_x, 3 * xx - dy, "tangent_numerator")
@@ -222,14 +223,13 @@ def add(cs: ConstraintSystem, p: Point, q: Point, name: str = "add") -> Point:
         cs.enforce(ONE - both_finite, x1 + x2, x - gx3, "x")
         y = cs.alloc(lambda: cs.value(y1 + y2) + cs.value(generic) * cs.value(y3 - y1 - y2), "y")
         cs.enforce(generic, y3 - y1 - y2, y - y1 - y2, "y")
-        return Point(x, y, flag)
+        return Point(x, y, Boolean(flag.lc()))
 
 
 def scalar_mul(
-    cs: ConstraintSystem, p: Point, bits: Sequence[LCLike], name: str = "scalar_mul"
+    cs: ConstraintSystem, p: Point, bits: Sequence[Boolean], name: str = "scalar_mul"
 ) -> Point:
-    """[k]P for k = Σ bits[i]·2^i, little-endian; every bit must already be constrained to
-    {0, 1} by the caller (e.g. by the decomposition that produced it).
+    """[k]P for k = Σ bits[i]·2^i, little-endian (e.g. a challenge's low bits from `to_bits`).
 
     Costs 8m + 13 constraints for m bits (2 ≤ m ≤ 253), 8m + 26 for m = 254, 3 for m = 1.
 
@@ -261,28 +261,28 @@ def scalar_mul(
         if m == 1:
             return select(cs, bits[0], p, IDENTITY, "bit0")
         gx, gy = curve.generator
-        flag = as_lc(p.is_infinity)
-        base = Point(gx * flag + p.x, gy * flag + p.y, 0)
-        acc = Point(base.x, _product(cs, _sign(bits[1]), base.y, "digit1"), 0)
+        flag = p.is_infinity.lc
+        base = Point(gx * flag + p.x, gy * flag + p.y, FALSE)
+        acc = Point(base.x, _product(cs, _sign(bits[1]), base.y, "digit1"), FALSE)
         power = base
         for i in range(2, m):
             with cs.namespace(f"digit{i}"):
                 power = double(cs, power)
-                addend = Point(power.x, _product(cs, _sign(bits[i]), power.y, "sign"), 0)
+                addend = Point(power.x, _product(cs, _sign(bits[i]), power.y, "sign"), FALSE)
                 acc = _add_chord(cs, acc, addend)
         power = double(cs, power, "top_power")
         if (1 << m) < curve.order:
             acc = _add_chord(cs, acc, power, "add_top_power")
         else:
             acc = add(cs, acc, power, "add_top_power")
-        missing = ONE - as_lc(bits[0])
+        missing = ONE - bits[0].lc
         minus_base = Point(
             _product(cs, missing, base.x, "minus_base_x"),
             -as_lc(_product(cs, missing, base.y, "minus_base_y")),
             bits[0],
         )
         result = add(cs, acc, minus_base, "bit0")
-        return select(cs, flag, IDENTITY, result, "identity_base")
+        return select(cs, p.is_infinity, IDENTITY, result, "identity_base")
 
 
 def _add_chord(cs: ConstraintSystem, a: Point, b: Point, name: str = "add") -> Point:
@@ -304,7 +304,7 @@ def _add_chord(cs: ConstraintSystem, a: Point, b: Point, name: str = "add") -> P
         cs.enforce(lam, lam, lambda: x3 + a.x + b.x, "x")
         y3 = cs.alloc(y3_v, "y")
         cs.enforce(lam, lambda: as_lc(a.x) - x3, lambda: y3 + a.y, "y")
-        return Point(x3, y3, 0)
+        return Point(x3, y3, FALSE)
 
 
 def _slope(a: NativePoint, b: NativePoint, modulus: int) -> int:
@@ -316,9 +316,9 @@ def _slope(a: NativePoint, b: NativePoint, modulus: int) -> int:
     return 0
 
 
-def _sign(bit: LCLike) -> LinearCombination:
+def _sign(bit: Boolean) -> LinearCombination:
     """2·bit − 1: the signed digit ±1 of a bit."""
-    return 2 * as_lc(bit) - 1
+    return 2 * bit.lc - 1
 
 
 def _product(cs: ConstraintSystem, a: LCLike, b: LCLike, name: str) -> Var:

@@ -26,8 +26,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from crypto.circuit.gadgets._stopgap import alloc_range, select_lc
 from crypto.circuit.gadgets._witness import hints
+from crypto.circuit.gadgets.bits import enforce_range, pack
+from crypto.circuit.gadgets.boolean import Boolean
+from crypto.circuit.gadgets.eq import select as select_lc
 from crypto.circuit.lc import ONE, LCLike, LinearCombination, Var, as_lc
 from crypto.circuit.system import ConstraintSystem, Value
 from crypto.errors import (
@@ -106,10 +108,14 @@ def alloc(cs: ConstraintSystem, value: Value = None, name: str = "nonnative") ->
 
 
 def select(
-    cs: ConstraintSystem, bit: LCLike, if_true: NonNative, if_false: NonNative, name: str = "select"
+    cs: ConstraintSystem,
+    bit: Boolean,
+    if_true: NonNative,
+    if_false: NonNative,
+    name: str = "select",
 ) -> NonNative:
-    """`if_true` where `bit` is 1, else `if_false`, limb by limb (4 constraints; `bit` must be
-    boolean). Each limb is one of two range-checked limbs, so stays in range."""
+    """`if_true` where `bit` holds, else `if_false`, limb by limb (4 constraints). Each limb is
+    one of two range-checked limbs, so stays in range."""
     with cs.namespace(name):
         return NonNative(
             tuple(
@@ -119,16 +125,13 @@ def select(
         )
 
 
-def from_bits(bits: Sequence[LCLike]) -> LimbPoly:
-    """The integer Σ bits[i]·2^i, little-endian, as limbs (free); every bit must already be
-    constrained to {0, 1} by the caller. This is how a 128-bit challenge enters `mul`."""
-    coeffs: list[LCLike] = []
-    bounds: list[int] = []
-    for start in range(0, len(bits), LIMB_BITS):
-        chunk = bits[start : start + LIMB_BITS]
-        coeffs.append(LinearCombination.sum(as_lc(b) * (1 << i) for i, b in enumerate(chunk)))
-        bounds.append((1 << len(chunk)) - 1)
-    return LimbPoly(tuple(coeffs), tuple(bounds))
+def from_bits(bits: Sequence[Boolean]) -> LimbPoly:
+    """The integer Σ bits[i]·2^i, little-endian, as limbs (free): how a 128-bit challenge
+    enters `mul`."""
+    chunks = [bits[start : start + LIMB_BITS] for start in range(0, len(bits), LIMB_BITS)]
+    return LimbPoly(
+        tuple(pack(chunk) for chunk in chunks), tuple((1 << len(chunk)) - 1 for chunk in chunks)
+    )
 
 
 def add(a: Operand, b: Operand) -> LimbPoly:
@@ -179,10 +182,10 @@ def reduce(cs: ConstraintSystem, x: Operand, name: str = "reduce") -> NonNative:
 
 
 def fold(
-    cs: ConstraintSystem, a: NonNative, b: NonNative, r_bits: Sequence[LCLike], name: str = "fold"
+    cs: ConstraintSystem, a: NonNative, b: NonNative, r_bits: Sequence[Boolean], name: str = "fold"
 ) -> NonNative:
-    """a + r·b mod m for a challenge r given as boolean-constrained little-endian bits:
-    Nova's folding of an instance scalar."""
+    """a + r·b mod m for a challenge r given as little-endian bits: Nova's folding of an
+    instance scalar."""
     with cs.namespace(name):
         return reduce(cs, add(a, mul(cs, from_bits(r_bits), b)))
 
@@ -290,7 +293,7 @@ def _alloc_carry(
         return (signed >> shift) - low
 
     width = (high - low).bit_length()
-    var = alloc_range(cs, shifted, width, name)
+    var = _alloc_range(cs, shifted, width, name)
     return var + low, low, low + (1 << width) - 1
 
 
@@ -419,10 +422,17 @@ def _alloc_limbs(cs: ConstraintSystem, value: Value, n_bits: int, name: str) -> 
         return memo[0]
 
     return [
-        alloc_range(cs, None if value is None else _limb_of(whole, k), width, f"{name}{k}")
+        _alloc_range(cs, None if value is None else _limb_of(whole, k), width, f"{name}{k}")
         for k, width in enumerate(_limb_widths(n_bits))
     ]
 
 
 def _limb_of(whole: Callable[[], int], k: int) -> Callable[[], int]:
     return lambda: (whole() >> (LIMB_BITS * k)) & LIMB_MAX
+
+
+def _alloc_range(cs: ConstraintSystem, value: Value, n_bits: int, name: str) -> Var:
+    """A new variable constrained to [0, 2^n_bits) (n_bits + 1 constraints)."""
+    var = cs.alloc(value, name)
+    enforce_range(cs, var, n_bits, name)
+    return var

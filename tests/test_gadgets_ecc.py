@@ -371,6 +371,24 @@ def test_scalar_mul_every_short_scalar(curve: ecc.Curve, width: int) -> None:
 
 
 @BOTH
+@pytest.mark.parametrize("k", [0, 5, 2**64 + 3])
+def test_scalar_mul_with_constant_point_or_constant_bits(curve: ecc.Curve, k: int) -> None:
+    p = curve.field.modulus
+    value = point(curve, 9)
+
+    def constant_point(cs: ConstraintSystem) -> tuple[int, ecc.Point]:
+        bits = alloc_bits(cs, k, 72)
+        return 0, ecc.scalar_mul(cs, ecc.Point.constant(curve, value), bits)
+
+    def constant_bits(cs: ConstraintSystem) -> tuple[int, ecc.Point]:
+        bits = [Boolean.of(bool(k >> i & 1)) for i in range(72)]
+        return 0, ecc.scalar_mul(cs, ecc.alloc_point(cs, lambda: value), bits)
+
+    for circuit in (constant_point, constant_bits):
+        assert run(curve.field, circuit).output == mul(p, k, value)
+
+
+@BOTH
 def test_scalar_mul_binds_every_variable(curve: ecc.Curve) -> None:
     value = point(curve, 77)
     k = 0x9F3A_5C2E_1B7D_4480_0C61_E5B9_27AF_3D0B

@@ -23,6 +23,7 @@ from crypto.circuit import (
     WitnessGenerator,
 )
 from crypto.circuit.gadgets import ecc
+from crypto.circuit.gadgets._ladder import batch_inverse
 from crypto.circuit.gadgets.boolean import Boolean
 from crypto.circuit.lc import as_lc
 from crypto.errors import NotOnCurveError, UnsupportedParameterError
@@ -386,6 +387,12 @@ def test_scalar_mul_with_constant_point_or_constant_bits(curve: ecc.Curve, k: in
 
     for circuit in (constant_point, constant_bits):
         assert run(curve.field, circuit).output == mul(p, k, value)
+
+
+def test_batch_inverse() -> None:
+    p = FQ.modulus
+    values = [1, 2, p - 1, 12345678901234567890]
+    assert batch_inverse(values, p) == [pow(v, -1, p) for v in values]
 
 
 @BOTH

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from crypto.circuit.gadgets._ladder import ladder_witness
 from crypto.circuit.gadgets._witness import hints
 from crypto.circuit.gadgets.boolean import FALSE, TRUE, Boolean, choose
 from crypto.circuit.gadgets.eq import is_zero
@@ -150,18 +151,27 @@ def double(cs: ConstraintSystem, p: Point, name: str = "double") -> Point:
     point of order 2), so λ is unique; for the identity x = y = 0, so the constraint reads
     λ·1 = 0, and λ = 0 turns the formulas below into (0, 0): the identity, as 2·O is.
     """
-    p_modulus = cs.modulus
+    return _double(cs, p, name, None)
+
+
+def _double(
+    cs: ConstraintSystem, p: Point, name: str, witness: tuple[int, int, int, int] | None
+) -> Point:
+    """`double`, with its witness (x², λ, x', y') given where the caller computed it."""
+    modulus = cs.modulus
     with cs.namespace(name):
         x, y, flag = p.x, p.y, p.is_infinity.lc
 
-        def tangent() -> tuple[int, int, int]:
+        def tangent() -> tuple[int, int, int, int]:
             xv, yv = cs.value(x), cs.value(y)
-            lam = 3 * xv * xv * pow(2 * yv, -1, p_modulus) if yv else 0
-            x3 = (lam * lam - 2 * xv) % p_modulus
-            return lam % p_modulus, x3, (lam * (xv - x3) - yv) % p_modulus
+            xx = xv * xv % modulus
+            lam = 3 * xx * pow(2 * yv, -1, modulus) % modulus if yv else 0
+            x3 = (lam * lam - 2 * xv) % modulus
+            return xx, lam, x3, (lam * (xv - x3) - yv) % modulus
 
-        lam_v, x3_v, y3_v = hints(cs, 3, tangent)
-        xx = _product(cs, x, x, "x_squared")
+        xx_v, lam_v, x3_v, y3_v = witness or hints(cs, 4, tangent)
+        xx = cs.alloc(xx_v, "x_squared")
+        cs.enforce(x, x, xx, "x_squared")
         lam = cs.alloc(lam_v, "slope")
         cs.enforce(lam, lambda: 2 * as_lc(y) + flag, lambda: 3 * xx, "slope")
         x3 = cs.alloc(x3_v, "x")
@@ -263,16 +273,24 @@ def scalar_mul(
         gx, gy = curve.generator
         flag = p.is_infinity.lc
         base = Point(gx * flag + p.x, gy * flag + p.y, FALSE)
+        chord_top = (1 << m) < curve.order
+        # The ladder's witness in one native pass (four inversions instead of two per bit).
+        doublings: Sequence[tuple[int, int, int, int] | None] = [None] * (m - 1)
+        chords: Sequence[tuple[int, int, int] | None] = [None] * (m - 1)
+        if cs.computes_values:
+            signs = [1 if bit.value(cs) else -1 for bit in bits[1:]]
+            ladder = ladder_witness(cs.modulus, base.value(cs), signs, chord_top)
+            doublings, chords = ladder.doublings, ladder.chords
         acc = Point(base.x, _product(cs, _sign(bits[1]), base.y, "digit1"), FALSE)
         power = base
         for i in range(2, m):
             with cs.namespace(f"digit{i}"):
-                power = double(cs, power)
+                power = _double(cs, power, "double", doublings[i - 2])
                 addend = Point(power.x, _product(cs, _sign(bits[i]), power.y, "sign"), FALSE)
-                acc = _add_chord(cs, acc, addend)
-        power = double(cs, power, "top_power")
-        if (1 << m) < curve.order:
-            acc = _add_chord(cs, acc, power, "add_top_power")
+                acc = _add_chord(cs, acc, addend, "add", chords[i - 2])
+        power = _double(cs, power, "top_power", doublings[m - 2])
+        if chord_top:
+            acc = _add_chord(cs, acc, power, "add_top_power", chords[m - 2])
         else:
             acc = add(cs, acc, power, "add_top_power")
         missing = ONE - bits[0].lc
@@ -285,9 +303,12 @@ def scalar_mul(
         return select(cs, p.is_infinity, IDENTITY, result, "identity_base")
 
 
-def _add_chord(cs: ConstraintSystem, a: Point, b: Point, name: str = "add") -> Point:
+def _add_chord(
+    cs: ConstraintSystem, a: Point, b: Point, name: str, witness: tuple[int, int, int] | None
+) -> Point:
     """A + B by the chord alone (3 constraints): only for finite points with distinct x,
-    which the caller proves; the result is then finite too."""
+    which the caller proves; the result is then finite too. `witness` = (λ, x', y') where the
+    caller computed it."""
     modulus = cs.modulus
     with cs.namespace(name):
 
@@ -297,7 +318,7 @@ def _add_chord(cs: ConstraintSystem, a: Point, b: Point, name: str = "add") -> P
             x3 = (lam * lam - xa - xb) % modulus
             return lam, x3, (lam * (xa - x3) - ya) % modulus
 
-        lam_v, x3_v, y3_v = hints(cs, 3, chord)
+        lam_v, x3_v, y3_v = witness or hints(cs, 3, chord)
         lam = cs.alloc(lam_v, "slope")
         cs.enforce(lam, lambda: as_lc(b.x) - a.x, lambda: as_lc(b.y) - a.y, "slope")
         x3 = cs.alloc(x3_v, "x")

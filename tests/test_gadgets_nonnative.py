@@ -106,7 +106,7 @@ def test_alloc_holds_four_little_endian_limbs(field: PrimeField, value: int) -> 
     generator = WitnessGenerator(field)
     element = nn.alloc(generator, value)
     limbs = [generator.value(limb) for limb in element.limbs]
-    assert limbs == [(value >> (64 * k)) % (1 << 64) for k in range(4)]
+    assert limbs == [(value >> (64 * k)) % (1 << 64) for k in range(4)] == nn.limbs_of(value)
     assert element.value(generator) == value
     assert shape_of(field, lambda cs: nn.alloc(cs, value)).n_constraints == 260
 
@@ -118,6 +118,8 @@ def test_alloc_refuses_values_beyond_four_limbs(field: PrimeField, value: int) -
         nn.alloc(WitnessGenerator(field), value)
     with pytest.raises(LimbOverflowError):
         nn.NonNative.constant(value)
+    with pytest.raises(LimbOverflowError):
+        nn.limbs_of(value)
 
 
 @FIELDS

@@ -53,6 +53,14 @@ def other_modulus(field: PrimeField) -> int:
     raise UnsupportedParameterError(f"{field.name} is not a field of the BN254/Grumpkin cycle")
 
 
+def limbs_of(value: int) -> list[int]:
+    """The four little-endian 64-bit limbs of an integer below 2^256: the encoding a native
+    transcript must absorb to match an in-circuit one absorbing `NonNative.limbs`."""
+    if not 0 <= value < 1 << (LIMB_BITS * N_LIMBS):
+        raise LimbOverflowError(f"{value} does not fit in {N_LIMBS} limbs of 64 bits")
+    return [(value >> (LIMB_BITS * k)) & LIMB_MAX for k in range(N_LIMBS)]
+
+
 @dataclass(frozen=True)
 class LimbPoly:
     """The integer Σ coeffs[k]·2^(64k), unreduced; coefficient k holds an integer in
@@ -84,9 +92,7 @@ class NonNative:
     @classmethod
     def constant(cls, value: int) -> NonNative:
         """A fixed element (no variable, no constraint); `value` in [0, 2^256)."""
-        if not 0 <= value < 1 << (LIMB_BITS * N_LIMBS):
-            raise LimbOverflowError(f"{value} does not fit in {N_LIMBS} limbs of 64 bits")
-        return cls(tuple(_limbs_of(value)))
+        return cls(tuple(limbs_of(value)))
 
     @property
     def poly(self) -> LimbPoly:
@@ -239,7 +245,7 @@ def _enforce_multiple(
     n_bits = (q_high - q_low).bit_length()
     shifted = _alloc_limbs(cs, lambda: quotient() - q_low, n_bits, "quotient")
     q_bounds = [(1 << width) - 1 for width in _limb_widths(n_bits)]
-    m_limbs = _limbs_of(m)
+    m_limbs = limbs_of(m)
     q_times_m = [
         (LinearCombination.sum(q * limb for q, limb in pairs), 0, high)
         for pairs, high in zip(_pairs(shifted, m_limbs), _convolve(q_bounds, m_limbs), strict=True)
@@ -378,11 +384,6 @@ def _convolve(a: Sequence[int], b: Sequence[int]) -> list[int]:
         for j, y in enumerate(b):
             out[i + j] += x * y
     return out
-
-
-def _limbs_of(value: int) -> list[int]:
-    """The four 64-bit limbs of a constant below 2^256."""
-    return [(value >> (LIMB_BITS * k)) & LIMB_MAX for k in range(N_LIMBS)]
 
 
 def _evaluate(coeffs: Sequence[LCLike], t: int) -> LinearCombination:

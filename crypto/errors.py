@@ -150,3 +150,9 @@ class UnsatisfiedConstraintError(CircuitError, ValueError):
         super().__init__(message)
         self.index = index
         self.name = name
+
+
+class LimbOverflowError(CircuitError, ValueError):
+    """Non-native limbs whose integer values could reach the circuit's prime (so that field
+    equations between them would no longer be integer equations), or a value too wide for its
+    limbs."""

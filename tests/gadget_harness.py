@@ -1,0 +1,76 @@
+"""Helpers shared by the gadget tests: boolean inputs, tampered assignments, dishonest provers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from crypto.circuit import Assignment, ConstraintSystem, ShapeRecorder, Var, WitnessGenerator
+from crypto.circuit.gadgets.boolean import Boolean
+from crypto.circuit.system import Value
+from crypto.field import PrimeField
+
+Circuit = Callable[[ConstraintSystem], object]
+
+
+def alloc_bits(cs: ConstraintSystem, k: int | None, n: int) -> list[Boolean]:
+    """The n little-endian bits of k as new private bits (a challenge's, in the gadget tests)."""
+    return [Boolean.alloc(cs, None if k is None else bool(k >> i & 1)) for i in range(n)]
+
+
+def free_bits(cs: ConstraintSystem, n: int) -> list[Boolean]:
+    """n variables taken as bits without any constraint: for counting a gadget's own."""
+    return [Boolean(cs.alloc().lc()) for _ in range(n)]
+
+
+def n_private(cs: ConstraintSystem) -> int:
+    """How many private variables `cs` holds so far (where a gadget's own ones start)."""
+    if isinstance(cs, ShapeRecorder):
+        return cs.n_private
+    assert isinstance(cs, WitnessGenerator)
+    return len(cs.private)
+
+
+def tampered(assignment: Assignment, changes: dict[int, int], p: int) -> Assignment:
+    """`assignment` with private values replaced: index → new value (mod p)."""
+    private = list(assignment.private)
+    for index, value in changes.items():
+        private[index] = value % p
+    return replace(assignment, private=private)
+
+
+class Steered(WitnessGenerator):
+    """A dishonest prover: variables at the given namespace paths take the given values, every
+    other value is computed honestly from them (so bits, carries and sums follow the lie)."""
+
+    def __init__(self, field: PrimeField, overrides: dict[str, int]) -> None:
+        super().__init__(field)
+        self.overrides = overrides
+        self.used: set[str] = set()
+        self.at: dict[str, Var] = {}
+
+    def alloc(self, value: Value = None, name: str = "") -> Var:
+        path = self.path(name)
+        if path in self.overrides:
+            self.used.add(path)
+            value = self.overrides[path]
+        var = super().alloc(value, name)
+        self.at[path] = var
+        return var
+
+
+def honest_value(
+    field: PrimeField, circuit: Callable[[ConstraintSystem], object], path: str
+) -> int:
+    """The value an honest prover gives the variable allocated at `path`."""
+    prover = Steered(field, {})
+    circuit(prover)
+    return prover.value(prover.at[path])
+
+
+def steered(field: PrimeField, circuit: Circuit, overrides: dict[str, int]) -> Assignment:
+    """The assignment a prover steering `overrides` produces (each path must exist)."""
+    prover = Steered(field, overrides)
+    circuit(prover)
+    assert prover.used == set(overrides), f"no variable at {set(overrides) - prover.used}"
+    return prover.assignment()

@@ -6,6 +6,14 @@ mod errors;
 pub mod field;
 pub mod input;
 pub mod poseidon;
+pub mod group;
+pub mod hash_to_curve;
+pub mod msm;
+pub mod pippenger;
+#[cfg(feature = "python")]
+mod py_group;
+#[cfg(feature = "python")]
+mod py_msm;
 #[cfg(feature = "python")]
 mod python;
 pub mod sparse;

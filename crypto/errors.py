@@ -150,3 +150,19 @@ class UnsatisfiedConstraintError(CircuitError, ValueError):
         super().__init__(message)
         self.index = index
         self.name = name
+
+
+class FoldingError(CryptoError, ValueError):
+    """A relaxed R1CS instance, witness or fold that does not hold."""
+
+
+class UnsatisfiedRelaxedConstraintError(FoldingError, UnsatisfiedConstraintError):
+    """A relaxed witness violating A·z ∘ B·z = u·C·z + E; carries the constraint's index and name."""
+
+
+class CommitmentMismatchError(FoldingError):
+    """An instance whose commitment (to W or to E) is not the commitment of its witness."""
+
+
+class FoldMismatchError(FoldingError):
+    """A claimed folded instance that differs from the one the verifier recomputes."""

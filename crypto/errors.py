@@ -157,7 +157,7 @@ class FoldingError(CryptoError, ValueError):
 
 
 class UnsatisfiedRelaxedConstraintError(FoldingError, UnsatisfiedConstraintError):
-    """A relaxed witness violating A·z ∘ B·z = u·C·z + E; carries the constraint's index and name."""
+    """A relaxed witness violating A·z ∘ B·z = u·C·z + E; carries the constraint index and name."""
 
 
 class CommitmentMismatchError(FoldingError):

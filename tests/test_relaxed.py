@@ -19,7 +19,7 @@ from crypto.errors import (
 from crypto.field import FQ, FR, PrimeField
 from crypto.folding.commitment import COMMITMENT_LABEL, commitment_key, curve_for
 from crypto.folding.relaxed import RelaxedInstance, RelaxedWitness, check, key_for
-from crypto.group import G1, Grumpkin
+from crypto.group import G1, Curve, CurvePoint, Grumpkin
 from crypto.witness import CompactVector
 from tests.folding_samples import Sample, builtin_sample, random_sample
 
@@ -48,10 +48,9 @@ def bump(field: PrimeField, vec: np.ndarray, index: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("curve", [G1, Grumpkin], ids=lambda c: c.name)
-def test_derived_generators_have_the_prefix_property(curve: object) -> None:
-    assert curve in (G1, Grumpkin)
-    short = curve.derive_generators(COMMITMENT_LABEL, 7)  # type: ignore[attr-defined]
-    long = curve.derive_generators(COMMITMENT_LABEL, 19)  # type: ignore[attr-defined]
+def test_derived_generators_have_the_prefix_property(curve: Curve[CurvePoint]) -> None:
+    short = curve.derive_generators(COMMITMENT_LABEL, 7)
+    long = curve.derive_generators(COMMITMENT_LABEL, 19)
     assert list(short) == list(long)[:7]
 
 

@@ -185,3 +185,13 @@ def test_instance_equality_names_the_differing_component() -> None:
         instance.first_difference(dataclasses.replace(instance, comm_E=G1.generator())) == "comm_E"
     )
     assert instance.first_difference(dataclasses.replace(instance, X=(0, 0))) == "X"
+
+
+def test_a_key_that_does_not_fit_the_shape_is_refused() -> None:
+    sample = random_sample(FR, 6, 2, 10)
+    instance, witness = sample.fresh(random.Random(11))
+    with pytest.raises(FieldMismatchError, match="Fq key"):
+        check(sample.shape, instance, witness, commitment_key(FQ, 64))
+    with pytest.raises(ShapeMismatchError, match="generators"):
+        check(sample.shape, instance, witness, commitment_key(FR, 3))
+    check(sample.shape, instance, witness, commitment_key(FR, 64))

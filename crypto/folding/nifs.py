@@ -151,7 +151,7 @@ def prove(
     for instance, witness in ((U1, W1), (U2, W2)):
         check_instance(shape, instance)
         check_witness_lengths(shape, witness)
-    key = key or key_for(shape)
+    key = key_for(shape, key)
     field = shape.field
     W1_dense, W2_dense = W1.dense_W(), W2.dense_W()
     T = cross_term(

@@ -81,9 +81,19 @@ class RelaxedWitness:
         return self.W.to_dense() if isinstance(self.W, CompactVector) else self.W
 
 
-def key_for(shape: R1CSShape) -> CommitmentKey:
-    """The commitment key of ``shape``'s witnesses: long enough for W and for E."""
-    return commitment_key(shape.field, max(shape.n_private, shape.n_constraints))
+def key_for(shape: R1CSShape, key: CommitmentKey | None = None) -> CommitmentKey:
+    """The commitment key of ``shape``'s witnesses, long enough for W and for E: ``key`` after
+    checking that it fits the shape, or the cached key."""
+    n = max(shape.n_private, shape.n_constraints)
+    if key is None:
+        return commitment_key(shape.field, n)
+    if key.field is not shape.field:
+        raise FieldMismatchError(f"a {key.field.name} key cannot commit {shape.field.name} vectors")
+    if len(key) < n:
+        raise ShapeMismatchError(
+            f"the shape needs a key of {n} generators; this one has {len(key)}"
+        )
+    return key
 
 
 def commit_W(key: CommitmentKey, W: CompactVector | Vector) -> CurvePoint:
@@ -100,7 +110,7 @@ def fresh(
     """The strict instance and witness of one assignment (public X, private W) of ``shape``."""
     witness = RelaxedWitness.fresh(W, shape.n_constraints)
     check_witness_lengths(shape, witness)
-    instance = RelaxedInstance.fresh(shape.field, commit_W(key or key_for(shape), W), X)
+    instance = RelaxedInstance.fresh(shape.field, commit_W(key_for(shape, key), W), X)
     check_instance(shape, instance)
     return instance, witness
 
@@ -178,7 +188,7 @@ def check(
             index=index,
             name=name,
         )
-    key = key or key_for(shape)
+    key = key_for(shape, key)
     if commit_W(key, witness.W) != instance.comm_W:
         raise CommitmentMismatchError("comm_W is not the commitment of the witness's W")
     comm_E = key.commit(E) if E.any() else key.curve.identity()

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from crypto.circuit import ConstraintSystem, LinearCombination, R1CSShape, ShapeRecorder
 from crypto.circuit.builtins import builtin
+from crypto.circuit.builtins.base import BuiltinStep
 from crypto.circuit.cache import ShapeCache
 from crypto.circuit.lc import ONE, Var
-from crypto.circuit.synthesis import compact_from_ints, step_witness
+from crypto.circuit.synthesis import compact_from_ints, record_step_shape, step_witness
 from crypto.circuit.system import SatisfactionChecker
 from crypto.field import PrimeField
 from crypto.folding.relaxed import RelaxedInstance, RelaxedWitness, fresh
@@ -44,6 +45,23 @@ def builtin_sample(key: str) -> Sample:
         return witness.public, witness.private
 
     return Sample(key, shape, draw)
+
+
+def recorded_sample(key: str, field: PrimeField) -> Sample:
+    """A built-in recorded over `field` through its generic constraints (the built-ins' fast
+    paths are Fr-only), its witnesses computed while checking every constraint."""
+    circuit = builtin(key)
+    assert isinstance(circuit, BuiltinStep)
+    shape = record_step_shape(circuit, field)
+
+    def draw(rng: random.Random) -> tuple[list[int], CompactVector]:
+        checker = SatisfactionChecker(field)
+        z = [checker.alloc_input(rng.randrange(field.modulus)) for _ in range(circuit.arity)]
+        circuit.constrain(checker, z)
+        assignment = checker.assignment()
+        return assignment.public, compact_from_ints(field, assignment.private)
+
+    return Sample(f"{key}#{field.name}", shape, draw)
 
 
 Circuit = Callable[[ConstraintSystem, Sequence[int | None]], None]

@@ -34,10 +34,11 @@ from crypto.folding.transcript import (
 )
 from crypto.group import G1, Grumpkin
 from crypto.poseidon import Sponge, domain_tag
-from tests.folding_samples import Sample, builtin_sample, random_sample
+from tests.folding_samples import Sample, builtin_sample, random_sample, recorded_sample
 
 SAMPLES = {
     "cubic": lambda: builtin_sample("builtin:cubic?log2=4"),
+    "cubic-Fq": lambda: recorded_sample("builtin:cubic?log2=4", FQ),
     "minroot": lambda: builtin_sample("builtin:minroot?iterations=3"),
     "random-Fr": lambda: random_sample(FR, 11, 3, 30),
     "random-Fq": lambda: random_sample(FQ, 12, 2, 30),

@@ -21,10 +21,11 @@ from crypto.folding.commitment import COMMITMENT_LABEL, commitment_key, curve_fo
 from crypto.folding.relaxed import RelaxedInstance, RelaxedWitness, check, key_for
 from crypto.group import G1, Curve, CurvePoint, Grumpkin
 from crypto.witness import CompactVector
-from tests.folding_samples import Sample, builtin_sample, random_sample
+from tests.folding_samples import Sample, builtin_sample, random_sample, recorded_sample
 
 SAMPLES = {
     "cubic": lambda: builtin_sample("builtin:cubic?log2=5"),
+    "cubic-Fq": lambda: recorded_sample("builtin:cubic?log2=5", FQ),
     "minroot": lambda: builtin_sample("builtin:minroot?iterations=4"),
     "random-Fr": lambda: random_sample(FR, 1, 3, 40),
     "random-Fq": lambda: random_sample(FQ, 2, 2, 40),

@@ -34,6 +34,7 @@ from crypto.folding.transcript import (
 )
 from crypto.group import G1, Grumpkin
 from crypto.poseidon import Sponge, domain_tag
+from crypto.reference.sparse import csr_matvec
 from tests.folding_samples import Sample, builtin_sample, random_sample, recorded_sample
 
 SAMPLES = {
@@ -129,6 +130,29 @@ def test_cross_term_is_the_error_of_the_sum() -> None:
     Az, Bz, Cz = (field.add(a, b) for a, b in ((P1.Az, P2.Az), (P1.Bz, P2.Bz), (P1.Cz, P2.Cz)))
     error = field.sub(field.mul(Az, Bz), field.scale(Cz, (U1.u + U2.u) % field.modulus))
     assert np.array_equal(error, field.add(field.add(W1.E, T), W2.E))
+
+
+@pytest.mark.parametrize("field", [FR, FQ], ids=lambda f: f.name)
+def test_cross_term_matches_a_pure_python_reference(field: PrimeField) -> None:
+    sample = random_sample(field, 23, 2, 16)
+    shape, p = sample.shape, field.modulus
+    U1, W1, U2, W2 = folded_pair(sample, 24)
+
+    def products(U: RelaxedInstance, W: RelaxedWitness) -> list[list[int]]:
+        z = [U.u, *U.X, *field.to_ints(W.dense_W())]
+        result = []
+        for matrix in (shape.A, shape.B, shape.C):
+            indptr, indices, data = matrix.to_csr()
+            result.append(csr_matvec(p, indptr.tolist(), indices.tolist(), field.to_ints(data), z))
+        return result
+
+    (a1, b1, c1), (a2, b2, c2) = products(U1, W1), products(U2, W2)
+    expected = [
+        (a1[i] * b2[i] + a2[i] * b1[i] - U1.u * c2[i] - U2.u * c1[i]) % p
+        for i in range(shape.n_constraints)
+    ]
+    T = honest_cross_term(sample, U1, W1, U2, W2)
+    assert field.to_ints(T) == expected
 
 
 # Soundness: each tampering, separately

@@ -27,6 +27,7 @@ from crypto.folding.relaxed import RelaxedInstance, RelaxedWitness, check, key_f
 from crypto.folding.transcript import (
     NIFS_LABEL,
     digest_element,
+    instance_elements,
     nifs_transcript,
     point_elements,
     scalar_limbs,
@@ -380,6 +381,13 @@ def test_encoding_helpers() -> None:
         digest_element(b"\x00" * 31)
     with pytest.raises(NonCanonicalEncodingError):
         scalar_limbs(2**256)
-    transcript = nifs_transcript(random_sample(FQ, 19, 1, 3).shape)
+    sample = random_sample(FQ, 19, 1, 3)
+    transcript = nifs_transcript(sample.shape)
     with pytest.raises(NonCanonicalEncodingError):
         transcript.absorb_scalar(FQ.modulus)
+    U, _ = sample.fresh(random.Random(43))
+    elements = instance_elements(FQ, U)
+    assert len(elements) == 4 + 4 * (1 + len(U.X))
+    assert elements[2:8] == [0, 0, 1, 0, 0, 0]  # comm_E = identity, u = 1
+    with pytest.raises(NonCanonicalEncodingError, match="X"):
+        instance_elements(FQ, dataclasses.replace(U, X=(FQ.modulus,)))

@@ -73,6 +73,19 @@ def digest_element(digest: bytes) -> int:
     return int.from_bytes(digest[:DIGEST_ELEMENT_BYTES], "little")
 
 
+def instance_elements(shape_field: PrimeField, instance: RelaxedInstance) -> list[int]:
+    """The transcript elements of a relaxed instance of ``shape_field``: comm_W (x, y),
+    comm_E (x, y), u (4 limbs), then each X[i] (4 limbs), 4 + 4·(1 + len(X)) in all."""
+    elements = point_elements(instance.comm_W) + point_elements(instance.comm_E)
+    for name, value in (("u", instance.u), *((f"X[{i}]", x) for i, x in enumerate(instance.X))):
+        if not 0 <= value < shape_field.modulus:
+            raise NonCanonicalEncodingError(
+                f"{name} ({value}) is not an element of {shape_field.name} (an int in [0, p))"
+            )
+        elements += scalar_limbs(value)
+    return elements
+
+
 class Transcript:
     """Absorbs a protocol's messages in the fixed encoding and squeezes 128-bit challenges."""
 
@@ -98,12 +111,8 @@ class Transcript:
         self._sponge.absorb(scalar_limbs(value))
 
     def absorb_instance(self, instance: RelaxedInstance) -> None:
-        """comm_W, comm_E, u, X[0], X[1], ..."""
-        self.absorb_point(instance.comm_W)
-        self.absorb_point(instance.comm_E)
-        self.absorb_scalar(instance.u)
-        for x in instance.X:
-            self.absorb_scalar(x)
+        """comm_W, comm_E, u, X[0], X[1], ... (see ``instance_elements``)."""
+        self._sponge.absorb(instance_elements(self.shape_field, instance))
 
     def challenge(self) -> int:
         """The low 128 bits of the next squeezed element."""

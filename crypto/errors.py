@@ -156,3 +156,19 @@ class LimbOverflowError(CircuitError, ValueError):
     """Non-native limbs whose integer values could reach the circuit's prime (so that field
     equations between them would no longer be integer equations), or a value too wide for its
     limbs."""
+
+
+class FoldingError(CryptoError, ValueError):
+    """A relaxed R1CS instance, witness or fold that does not hold."""
+
+
+class UnsatisfiedRelaxedConstraintError(FoldingError, UnsatisfiedConstraintError):
+    """A relaxed witness violating A·z ∘ B·z = u·C·z + E; carries the constraint index and name."""
+
+
+class CommitmentMismatchError(FoldingError):
+    """An instance whose commitment (to W or to E) is not the commitment of its witness."""
+
+
+class FoldMismatchError(FoldingError):
+    """A claimed folded instance that differs from the one the verifier recomputes."""

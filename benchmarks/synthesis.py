@@ -28,9 +28,10 @@ from crypto.circom import load_wtns  # noqa: E402
 from crypto.circuit import WitnessGenerator  # noqa: E402
 from crypto.circuit.builtins.cubic import Cubic  # noqa: E402
 from crypto.circuit.builtins.minroot import MinRoot  # noqa: E402
+from crypto.circuit.builtins.poseidon_chain import PoseidonChain  # noqa: E402
 from crypto.circuit.cache import ShapeCache  # noqa: E402
 from crypto.circuit.circom_step import CircomStepCircuit  # noqa: E402
-from crypto.circuit.step import StepCircuit  # noqa: E402
+from crypto.circuit.step import Advice, StepCircuit  # noqa: E402
 from crypto.circuit.synthesis import (  # noqa: E402
     compact_from_ints,
     record_step_shape,
@@ -42,8 +43,8 @@ FIXTURE = ROOT / "tests" / "fixtures" / "circom" / "poseidon_chain"
 LOG2 = 16
 
 
-def compact_ratio(circuit: StepCircuit, z: list[int]) -> float:
-    witness = step_witness(circuit, z, None)
+def compact_ratio(circuit: StepCircuit, z: list[int], advice: Advice = None) -> float:
+    witness = step_witness(circuit, z, advice)
     return witness.private.nbytes / (32 * len(witness.private))
 
 
@@ -53,12 +54,9 @@ def generic_witness(circuit: Cubic, x: int) -> None:
     compact_from_ints(FR, generator.private)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    args = parser.parse_args()
-    repeats = 3 if args.quick else 7
-
+def measure(quick: bool) -> dict[str, float | int | str]:
+    """Every synthesis figure; `quick` takes fewer repeats."""
+    repeats = 3 if quick else 7
     results: dict[str, float | int | str] = {}
     cubic = Cubic(LOG2)
     cache = ShapeCache()
@@ -74,7 +72,7 @@ def main() -> None:
         lambda: ShapeCache().step_shape(cubic), repeats=repeats
     )
     results[f"synthesis_shape_recorded_2^{LOG2}_ms"] = median_ms(
-        lambda: record_step_shape(cubic), repeats=1 if args.quick else 3, warmup=0
+        lambda: record_step_shape(cubic), repeats=1 if quick else 3, warmup=0
     )
     with tempfile.TemporaryDirectory() as directory:
         ShapeCache(directory).step_shape(cubic)
@@ -88,6 +86,9 @@ def main() -> None:
     )
     results["witness_bytes_compact_over_dense_cubic"] = compact_ratio(cubic, [7])
     results["witness_bytes_compact_over_dense_minroot"] = compact_ratio(minroot, [1, 2])
+    results["witness_bytes_compact_over_dense_poseidon_chain"] = compact_ratio(
+        PoseidonChain(), [1, 0], {"advice": 3}
+    )
 
     circom = CircomStepCircuit.from_files(
         FIXTURE / "poseidon_chain.r1cs", FIXTURE / "poseidon_chain.wasm"
@@ -107,7 +108,17 @@ def main() -> None:
     results["circom_embedded_synthesis_ms_per_step"] = median_ms(
         lambda: step_witness(circom, z0, advice), repeats=repeats
     )
-    report("synthesis", results, notes="cubic: x <- x^3 + x + 5, 2 constraints an iteration")
+    return results
+
+
+NOTES = "cubic: x <- x^3 + x + 5, 2 constraints an iteration"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = parser.parse_args()
+    report("synthesis", measure(args.quick), notes=NOTES)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from crypto.circuit import (
     Assignment,
+    R1CSShape,
     SatisfactionChecker,
     ShapeRecorder,
     Var,
@@ -35,7 +36,7 @@ from crypto.errors import (
     StepCircuitError,
     UnsupportedParameterError,
 )
-from crypto.field import FR
+from crypto.field import FQ, FR
 from crypto.witness import CompactVector
 
 P = FR.modulus
@@ -230,3 +231,14 @@ def test_compact_from_ints_matches_the_dense_vector(values: list[int]) -> None:
     compact = compact_from_ints(FR, values)
     assert compact == CompactVector.from_dense(FR, FR.from_ints(values))
     assert FR.to_ints(compact.to_dense()) == values
+
+
+@pytest.mark.parametrize("circuit", [Cubic(4), MinRoot(3)], ids=["cubic", "minroot"])
+def test_witness_over_fq_takes_the_generic_path_and_satisfies(circuit: BuiltinStep) -> None:
+    recorder = ShapeRecorder(FQ)
+    circuit.synthesize(recorder, [recorder.alloc_input() for _ in range(circuit.arity)], None)
+    shape = R1CSShape.from_recorder(recorder)
+    generator = WitnessGenerator(FQ)
+    z = [generator.alloc_input(v) for v in range(3, 3 + circuit.arity)]
+    circuit.synthesize(generator, z, None)
+    assert shape.first_unsatisfied(generator.assignment()) is None

@@ -70,9 +70,12 @@ class BuiltinStep(ABC):
         """The shape `record_step_shape(self)` records (z_i public), built without recording."""
 
     def synthesize(self, cs: ConstraintSystem, z: Sequence[Var], advice: Advice) -> list[Var]:
-        """Constrains one step; a plain witness generator takes the fast path."""
+        """Constrains one step; a plain witness generator over FR takes the fast path.
+
+        The fast path computes in FR, so any other field goes through the generic circuit.
+        """
         self._check_advice(advice)
-        if values_only(cs):
+        if values_only(cs) and cs.field is FR:
             computed = self.values([cs.value(v) for v in z])
             first = cs.extend(computed.private)
             arity = self.arity

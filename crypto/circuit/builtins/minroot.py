@@ -121,7 +121,8 @@ class MinRoot(BuiltinStep):
 
 def _iteration(cs: ConstraintSystem, x: Var, y: Var) -> Var:
     """x' with x'^5 = x + y, in three multiplications."""
-    root = cs.alloc(lambda: fifth_root(cs.value(x + y)), "x'")
+    exponent = fifth_root_exponent(cs.modulus)
+    root = cs.alloc(lambda: pow(cs.value(x + y), exponent, cs.modulus), "x'")
     square = cs.alloc(lambda: cs.value(root) ** 2, "x'^2")
     cs.enforce(root, root, square, "square")
     fourth = cs.alloc(lambda: cs.value(square) ** 2, "x'^4")

@@ -1,4 +1,4 @@
-# The two commands a newcomer needs are `make demo` (added by [client]) and `make test`.
+# The two commands a newcomer needs: `make demo` (added with the client) and `make test`.
 # Everything installs into .venv from PyPI/crates.io; system packages come from Debian.
 
 VENV   ?= .venv
@@ -38,7 +38,8 @@ pytest: install
 test: lint typecheck cargo-test pytest
 
 bench: install
-	$(PY) benchmarks/msm.py --quick
+	for script in msm field poseidon folding witness_stats; do \
+	  $(PY) benchmarks/$$script.py --quick || exit 1; done
 
 clean:
 	rm -rf $(VENV) crypto/kernel/target crypto/_kernel*.so

@@ -151,3 +151,8 @@ def test_var_arithmetic() -> None:
     assert (2 * a - a).terms == {1: 1}
     assert (5 - a).terms == {0: 5, 1: -1}
     assert (-a).terms == {1: -1}
+
+
+def test_explicit_zero_values_are_rejected() -> None:
+    with pytest.raises(ShapeMismatchError, match="zero"):
+        R1CSShape.from_csr(FR, 1, 0, 2, [([0, 1], [1], [0])] * 3)

@@ -87,8 +87,8 @@ class R1CSShape:
         """A shape from three canonical CSR triples (indptr, column indices, values in [0, p)).
 
         Values are ints or a field vector (which skips the conversion, e.g. when loading a
-        cached shape). Rows' columns must be strictly increasing (sorted, no repeats) so the
-        digest is canonical.
+        cached shape). Rows' columns must be strictly increasing (sorted, no repeats) and no
+        value may be zero, so one matrix has one encoding and the digest is canonical.
         """
         n_columns = 1 + n_public + n_private
         built = []
@@ -104,6 +104,8 @@ class R1CSShape:
                 if isinstance(values, np.ndarray)
                 else field.from_ints(values)
             )
+            if data.size and not np.any(data, axis=1).all():
+                raise ShapeMismatchError("a stored matrix value is zero; leave the entry out")
             matrix = SparseMatrix(field, n_constraints, n_columns, indptr_a, indices_a, data)
             built.append(matrix)
             digest.update(struct.pack("<Q", len(indices_a)))

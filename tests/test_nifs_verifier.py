@@ -45,7 +45,7 @@ class Fold:
     sample: Sample
     U1: RelaxedInstance
     U2: RelaxedInstance
-    comm_T: CurvePoint
+    comm_T: CurvePoint  # noqa: N815
     r: int
     folded: RelaxedInstance
 
@@ -336,3 +336,33 @@ def _recorded(circuit: Callable[[ConstraintSystem], object], field: PrimeField) 
     recorder = ShapeRecorder(field)
     circuit(recorder)
     return recorder
+
+
+@pytest.mark.parametrize("circuit_field", [FR, FQ], ids=lambda f: f"{f.name}-circuit")
+@pytest.mark.parametrize(("n_public", "costs"), [(1, (2431, 5343, 6662)), (2, (3031, 6479, 7798))])
+def test_constraint_counts(
+    circuit_field: PrimeField, n_public: int, costs: tuple[int, int, int]
+) -> None:
+    """The figures of the module docstring; a merge node's three folds (two running + fresh,
+    one running + running) must leave room in the 40,000-constraint budget of its circuit."""
+
+    def setup(
+        cs: ConstraintSystem, fresh: bool
+    ) -> tuple[Var, AllocatedRelaxedInstance, AllocatedRelaxedInstance, ecc.Point]:
+        second = AllocatedRelaxedInstance.alloc_fresh if fresh else AllocatedRelaxedInstance.alloc
+        return (
+            cs.alloc(),
+            AllocatedRelaxedInstance.alloc(cs, None, n_public, "U1"),
+            second(cs, None, n_public, "U2"),
+            ecc.alloc_point(cs, None, "comm_T"),
+        )
+
+    def cost(gadget: Callable[..., object], fresh: bool) -> int:
+        return n_constraints(
+            circuit_field, lambda cs: gadget(cs, *setup(cs, fresh))
+        ) - n_constraints(circuit_field, lambda cs: setup(cs, fresh))
+
+    measured = (cost(challenge, True), cost(fold, True), cost(fold, False))
+    assert measured == costs
+    assert cost(challenge, False) == measured[0]
+    assert 2 * measured[1] + measured[2] <= 21_000

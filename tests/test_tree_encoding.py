@@ -9,6 +9,8 @@ expect the specific ``NodeDecodingError`` subclass naming the field.
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from collections.abc import Callable
 
 import cbor2
@@ -585,3 +587,14 @@ def test_nodes_differ_in_any_part() -> None:
                 NODE.w2) != NODE  # fmt: skip
     assert random_node(2) != NODE
     assert not np.array_equal(random_node(2).W1.E, NODE.W1.E)
+
+
+def test_codec_imports_only_the_pure_protocol_modules_it_uses() -> None:
+    """crypto may use protocol's canonical CBOR, but must not pull in the network node."""
+    code = (
+        "import sys, crypto.tree.encoding; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('protocol', 'node')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(["protocol", "protocol.cbor", "protocol.errors",
+                                      "protocol.limits"])  # fmt: skip

@@ -333,7 +333,7 @@ def _fields(value: object, keys: tuple[str, ...], path: str) -> Mapping[str, obj
 
 def _uint(fields: Mapping[str, object], key: str, path: str) -> int:
     value = fields[key]
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not isinstance(value, int) or value < 0:
         raise NodeWrongTypeError(_join(path, key), f"must be an unsigned integer, got {value!r}")
     return value
 

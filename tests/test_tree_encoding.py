@@ -554,7 +554,11 @@ def test_statement_checks_its_form() -> None:
         Statement(s.params_digest[:31], s.ctx, 0, 1, s.z_a, s.z_b)
     with pytest.raises(EncodingError):
         Statement(s.params_digest, s.ctx, 0, 1, (R, 0), s.z_b)
+    with pytest.raises(TypeError):
+        Statement(s.params_digest, s.ctx, 0, 1, list(s.z_a), s.z_b)  # type: ignore[arg-type]
     assert s.arity == 2 and s.steps == 4
+    decoded = decode_node(BLOB, LAYOUT).statement
+    assert decoded == s and hash(decoded) == hash(s) and decoded is not s
 
 
 def test_node_checks_curves_and_lengths() -> None:

@@ -76,6 +76,8 @@ class Statement:
             raise StepRangeError(
                 f"the range [{self.a}, {self.b}) is not a non-empty range within [0, {MAX_STEPS})"
             )
+        if not isinstance(self.z_a, tuple) or not isinstance(self.z_b, tuple):
+            raise TypeError("z_a and z_b must be tuples of ints (a statement is hashable)")
         if not self.z_a or len(self.z_a) != len(self.z_b):
             raise ShapeMismatchError(
                 f"z_a has {len(self.z_a)} values and z_b {len(self.z_b)}; both have F's arity ≥ 1"

@@ -1,6 +1,6 @@
 """Deterministic assignment: the same job gives the same assignment whatever the input order;
 shares are within one step of capacity-proportional; every step has exactly one owner, every
-merge exactly one receiver, and the tree has N leaves and N - 1 internal nodes."""
+merge exactly one receiver (the tree over these is tested in test_protocol_tree.py)."""
 
 from __future__ import annotations
 
@@ -23,10 +23,9 @@ from protocol.assignment import (
     rank_key,
     replace,
 )
-from protocol.errors import AssignmentError, OutOfRangeError
+from protocol.errors import AssignmentError
 from protocol.messages import WorkerEntry
 from protocol.schedule import CLAIM_WINDOW_MS, deadlines, range_deadlines, work_ms
-from protocol.tree import job_tree, local_merges, split
 
 JOB = hashlib.sha256(b"job").digest()
 
@@ -156,28 +155,6 @@ def test_outgoing_and_incoming_merges() -> None:
     assert [m.sender for m in a.incoming(1)] == [2, 3]
     outgoing = a.outgoing(4)
     assert outgoing is not None and outgoing.receiver == 3
-
-
-def test_local_tree_is_left_balanced() -> None:
-    assert split(0, 5) == 4 and split(3, 5) == 4 and split(0, 8) == 4
-    assert local_merges(0, 3) == ((0, 1, 2), (0, 2, 3))
-    with pytest.raises(OutOfRangeError):
-        split(2, 3)
-
-
-@pytest.mark.parametrize("n", [1, 2, 3, 7, 64, 100, 1000])
-@pytest.mark.parametrize("w", [1, 3, 64])
-def test_job_tree_has_n_leaves_and_n_minus_1_internal_nodes(n: int, w: int) -> None:
-    a = assign(JOB, n, _workers(w, random.Random(n * 100 + w)))
-    tree = job_tree(a)
-    spans = [span for _, span in tree]
-    assert len(spans) == len(set(spans)) == n - 1
-    built: set[tuple[int, int]] = {(i, i + 1) for i in range(n)}
-    for _, (start, mid, end) in tree:  # children before parents
-        assert (start, mid) in built and (mid, end) in built
-        built -= {(start, mid), (mid, end)}
-        built.add((start, end))
-    assert built == {(0, n)}
 
 
 def test_deadlines_follow_throughput_and_the_merge_order() -> None:

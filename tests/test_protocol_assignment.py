@@ -25,7 +25,15 @@ from protocol.assignment import (
 )
 from protocol.errors import AssignmentError
 from protocol.messages import WorkerEntry
-from protocol.schedule import CLAIM_WINDOW_MS, deadlines, range_deadlines, work_ms
+from protocol.schedule import (
+    CLAIM_WINDOW_MS,
+    COMPRESS_COST_STEPS,
+    MERGE_COST_STEPS,
+    STEP_OVERHEAD_CONSTRAINTS,
+    deadlines,
+    range_deadlines,
+    work_ms,
+)
 
 JOB = hashlib.sha256(b"job").digest()
 
@@ -168,4 +176,17 @@ def test_deadlines_follow_throughput_and_the_merge_order() -> None:
     for m in a.merges:
         assert d.deliver_by[m.sender - 1] < d.deliver_by[m.receiver - 1]
     assert d.root_by == d.deliver_by[0] == max(d.deliver_by)
-    assert range_deadlines(0, 10, 1000, 1000) == (15_000, 30_000)
+    # 10 step nodes of 1,000 + 56,000 constraints at 1,000 constraints/s: 570 s of work.
+    assert range_deadlines(0, 10, 1000, 1000) == (855_000, 1_150_000)
+
+
+def test_a_join_costs_merge_cost_step_proofs_at_the_receiver() -> None:
+    """Two positions of one step each: position 2 delivers to 1, which proves one join."""
+    a = assign(JOB, 2, _workers(2, random.Random(7), max_cps=1))
+    cps = [p.constraints_per_second for p in a.positions]
+    d = deadlines(a, 4_000, 0)
+    per_node = (4_000 + STEP_OVERHEAD_CONSTRAINTS) * 1000 // cps[0]
+    assert d.leaf_by == (CLAIM_WINDOW_MS + 2 * per_node + 10_000,) * 2
+    assert d.deliver_by[1] == d.leaf_by[1] + 10_000
+    ready = d.deliver_by[1] + 2 * MERGE_COST_STEPS * per_node
+    assert d.root_by == ready + 2 * COMPRESS_COST_STEPS * per_node + 10_000

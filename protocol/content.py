@@ -10,7 +10,9 @@ each step input carries the state before its step, so no position waits for anot
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -28,6 +30,7 @@ from protocol.limits import (
     FIELD_ELEMENT_BYTES,
     FR_MODULUS,
     HASH_BYTES,
+    MAX_ADVICE_DEPTH,
     MAX_STATE_ELEMENTS,
     MAX_STEP_INPUT_BYTES,
     MAX_STEPS,
@@ -84,12 +87,29 @@ class StepInput(Record):
         for i, element in enumerate(self.z):
             if int.from_bytes(element, "little") >= FR_MODULUS:
                 raise NonCanonicalError(f"{prefix}z[{i}]", "not a canonical Fr element (≥ r)")
+        if _json_depth(self.advice) > MAX_ADVICE_DEPTH:
+            raise OutOfRangeError(
+                f"{prefix}advice", f"advice nests deeper than {MAX_ADVICE_DEPTH} levels"
+            )
         try:
             advice = json.loads(self.advice.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise MalformedError(f"{prefix}advice", "advice is not UTF-8 JSON") from None
         if not isinstance(advice, dict):
             raise WrongTypeError(f"{prefix}advice", "advice must be a JSON object")
+
+
+# A string, or an unterminated one running to the end, so the scan is linear in the input.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|\\?\Z)', re.DOTALL)
+_NOT_A_BRACKET = re.compile(rb"[^\[\]{}]")
+_NESTING_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _json_depth(text: bytes) -> int:
+    """How deep arrays and objects nest in JSON text, counted outside its strings. Checked before
+    parsing: the standard parser recurses once per level and a deep enough input crashes it."""
+    brackets = _NOT_A_BRACKET.sub(b"", _JSON_STRING.sub(b"", text))
+    return max(itertools.accumulate(map(_NESTING_STEP.__getitem__, brackets)), default=0)
 
 
 def encode_step_input(step_input: StepInput) -> bytes:

@@ -25,7 +25,7 @@ Range = tuple[int, int]
 """A contiguous step range [start, end)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StepNode:
     """Proves [start, end) by applying the step circuit once, at step ``pivot``, between its
     children: the left subtree over [start, pivot) and the right one over [pivot + 1, end),
@@ -51,7 +51,7 @@ class StepNode:
         return tuple(r for r in (self.left, self.right) if r is not None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JoinNode:
     """Proves [start, end) from two adjacent nodes [start, mid) and [mid, end), applying no
     step: one merge of the routing of SPEC.md §6.5."""
@@ -69,7 +69,7 @@ class JoinNode:
 TreeNode = StepNode | JoinNode
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlacedNode:
     """A node of a job's tree with the 1-based index of the position that builds it."""
 

@@ -5,6 +5,7 @@ and the advice — so a position can start its range from its own steps' blobs a
 from __future__ import annotations
 
 import json
+import time
 
 import cbor2
 import pytest
@@ -23,7 +24,7 @@ from protocol.errors import (
     UnknownFieldError,
     WrongTypeError,
 )
-from protocol.limits import MAX_STATE_ELEMENTS, MAX_STEP_INPUT_BYTES
+from protocol.limits import MAX_ADVICE_DEPTH, MAX_STATE_ELEMENTS, MAX_STEP_INPUT_BYTES
 
 R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 
@@ -73,7 +74,8 @@ def test_round_trip(z: list[int], advice: dict[str, object]) -> None:
         ({"z": [_fr(1)], "advice": b"\xff{}"}, MalformedError),
         ({"z": [_fr(1)], "advice": b"{"}, MalformedError),
         ({"z": [_fr(1)], "advice": b"[1, 2]"}, WrongTypeError),
-        ({"z": [_fr(1)], "advice": b"[" * 100_000}, MalformedError),
+        ({"z": [_fr(1)], "advice": b"[" * 100_000}, OutOfRangeError),
+        ({"z": [_fr(1)], "advice": b'{"a": ' + b"[" * 40 + b"]" * 40 + b"}"}, OutOfRangeError),
         ({"z": [_fr(1)] * (MAX_STATE_ELEMENTS + 1), "advice": b"{}"}, OversizeError),
         ([_fr(1), b"{}"], WrongTypeError),
     ],
@@ -81,6 +83,31 @@ def test_round_trip(z: list[int], advice: dict[str, object]) -> None:
 def test_malformed_step_inputs_are_rejected(wire: object, error: type[ProtocolError]) -> None:
     with pytest.raises(error):
         decode_step_input(_blob(wire), 1)
+
+
+def test_advice_nesting_is_bounded_before_parsing() -> None:
+    """The JSON parser recurses per level, so depth is checked first; brackets inside strings
+    do not count."""
+    deepest = b'{"a": ' + b"[" * (MAX_ADVICE_DEPTH - 1) + b"]" * (MAX_ADVICE_DEPTH - 1) + b"}"
+    assert StepInput((_fr(1),), deepest).advice == deepest
+    quoted = b'{"a": "' + b"[{" * 1000 + b'\\\\", "b": "\\"[["}'
+    assert json.loads(quoted)["b"] == '"[['
+    assert StepInput((_fr(1),), quoted).advice == quoted
+    too_deep = b'{"a": ' + b"[" * MAX_ADVICE_DEPTH + b"]" * MAX_ADVICE_DEPTH + b"}"
+    with pytest.raises(OutOfRangeError):
+        StepInput((_fr(1),), too_deep)
+    with pytest.raises(OutOfRangeError):
+        decode_step_input(_blob({"z": [_fr(1)], "advice": b"[" * (MAX_STEP_INPUT_BYTES - 64)}), 1)
+
+
+def test_advice_scan_is_linear_in_its_length() -> None:
+    """Unterminated strings full of escaped quotes made a naive string scan quadratic (minutes
+    for this input); the scan must stay linear."""
+    hostile = b'"' + b'\\"' * 200_000
+    began = time.perf_counter()
+    with pytest.raises(MalformedError):
+        StepInput((_fr(1),), hostile)
+    assert time.perf_counter() - began < 5
 
 
 def test_the_arity_must_match_the_circuit() -> None:

@@ -32,8 +32,9 @@ COMPRESS_COST_STEPS: Final = 16
 
 @dataclass(frozen=True)
 class Deadlines:
-    """Per position (index i at [i-1]): when to hedge its range, when its leaf node must be done,
-    and when its final node must reach its receiver; then when the root proof is due."""
+    """Per position (index i at [i-1]): when to hedge its range, when the node of its range (the
+    root of its step nodes) must be done, and when its final node must reach its receiver; then
+    when the root proof is due."""
 
     claim_by: int
     hedge_at: tuple[int, ...]

@@ -8,8 +8,9 @@ SPEC.md is the normative description; one module per job:
 * `messages` — the message dataclasses and their encode/decode;
 * `signing` — signed bytes, Ed25519 sign/verify, job ids; `identity` — keys and libp2p peer ids;
 * `replay` — expiry and sequence-number windows;
-* `assignment` — ranking, capacity shares, merge routing, standbys; `tree` — the tree shape;
+* `assignment` — ranking, capacity shares, merge routing, standbys; `tree` — step and join nodes;
 * `schedule` — deadlines and hedging times; `lifecycle` — job and task state machines;
 * `rules` — checks before acting, rejections with evidence;
-* `content` — content addresses and the input index; `transport` — channels and stream framing.
+* `content` — content addresses, the input index and step-input blobs; `transport` — channels
+  and stream framing.
 """

@@ -42,7 +42,7 @@ class Position:
 @dataclass(frozen=True)
 class Merge:
     """At ``level``, position ``sender`` sends its node [mid, end) to ``receiver``, which holds
-    [start, mid) and merges them into [start, end)."""
+    [start, mid) and builds from them the join node [start, end) (`protocol.tree.JoinNode`)."""
 
     level: int
     receiver: int

@@ -3,15 +3,39 @@
 Everything large is named by the SHA-256 of its bytes and fetched over a direct stream; a
 receiver checks the hash and the announced size before it uses a byte of it. Per-step inputs are
 named through an *input index*: the concatenation of the N step-input hashes, whose own hash the
-job announcement carries, so a worker fetches the index and then only its own steps' inputs.
+job announcement carries, so a worker fetches the index and then only its own steps' inputs;
+each step input carries the state before its step, so no position waits for another's result.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from typing import ClassVar
 
-from protocol.errors import ContentMismatchError, OutOfRangeError, OversizeError
-from protocol.limits import HASH_BYTES, MAX_STEPS
+from protocol import cbor
+from protocol.errors import (
+    ContentMismatchError,
+    InconsistentFieldsError,
+    MalformedError,
+    NonCanonicalError,
+    OutOfRangeError,
+    OversizeError,
+    WrongTypeError,
+)
+from protocol.limits import (
+    FIELD_ELEMENT_BYTES,
+    FR_MODULUS,
+    HASH_BYTES,
+    MAX_ADVICE_DEPTH,
+    MAX_STATE_ELEMENTS,
+    MAX_STEP_INPUT_BYTES,
+    MAX_STEPS,
+)
+from protocol.schema import Bytes, FieldType, Record, Seq
 
 
 def content_hash(blob: bytes) -> bytes:
@@ -43,3 +67,63 @@ def parse_input_index(blob: bytes, expected_hash: bytes, steps: int) -> tuple[by
         raise OversizeError("inputs", "input index longer than the maximum step count allows")
     check_blob(blob, expected_hash, HASH_BYTES * steps, "inputs")
     return tuple(blob[i : i + HASH_BYTES] for i in range(0, len(blob), HASH_BYTES))
+
+
+@dataclass(frozen=True)
+class StepInput(Record):
+    """Step i's input blob: the state z_i before the step, from the requester's native run, and
+    the step circuit's advice for it (a UTF-8 JSON object), so a position needs no other blob to
+    start its range."""
+
+    z: tuple[bytes, ...]
+    advice: bytes
+
+    FIELDS: ClassVar[tuple[tuple[str, str, FieldType], ...]] = (
+        ("z", "z", Seq(Bytes(FIELD_ELEMENT_BYTES, FIELD_ELEMENT_BYTES), 1, MAX_STATE_ELEMENTS)),
+        ("advice", "advice", Bytes(0, MAX_STEP_INPUT_BYTES)),
+    )
+
+    def check_consistency(self, prefix: str) -> None:
+        for i, element in enumerate(self.z):
+            if int.from_bytes(element, "little") >= FR_MODULUS:
+                raise NonCanonicalError(f"{prefix}z[{i}]", "not a canonical Fr element (≥ r)")
+        if _json_depth(self.advice) > MAX_ADVICE_DEPTH:
+            raise OutOfRangeError(
+                f"{prefix}advice", f"advice nests deeper than {MAX_ADVICE_DEPTH} levels"
+            )
+        try:
+            advice = json.loads(self.advice.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise MalformedError(f"{prefix}advice", "advice is not UTF-8 JSON") from None
+        if not isinstance(advice, dict):
+            raise WrongTypeError(f"{prefix}advice", "advice must be a JSON object")
+
+
+# A string, or an unterminated one running to the end, so the scan is linear in the input.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|\\?\Z)', re.DOTALL)
+_NOT_A_BRACKET = re.compile(rb"[^\[\]{}]")
+_NESTING_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _json_depth(text: bytes) -> int:
+    """How deep arrays and objects nest in JSON text, counted outside its strings. Checked before
+    parsing: the standard parser recurses once per level and a deep enough input crashes it."""
+    brackets = _NOT_A_BRACKET.sub(b"", _JSON_STRING.sub(b"", text))
+    return max(itertools.accumulate(map(_NESTING_STEP.__getitem__, brackets)), default=0)
+
+
+def encode_step_input(step_input: StepInput) -> bytes:
+    """The canonical blob of a step input; its content address is what the input index lists."""
+    blob = cbor.encode(step_input.to_wire())
+    if len(blob) > MAX_STEP_INPUT_BYTES:
+        raise OversizeError("$", f"step input of {len(blob)} bytes exceeds {MAX_STEP_INPUT_BYTES}")
+    return blob
+
+
+def decode_step_input(blob: bytes, arity: int) -> StepInput:
+    """A fetched step-input blob (already checked against its content address) for a step
+    circuit of ``arity`` state elements; rejects anything but the one canonical encoding."""
+    step_input = StepInput.from_wire(cbor.decode(blob, MAX_STEP_INPUT_BYTES), "")
+    if len(step_input.z) != arity:
+        raise InconsistentFieldsError("z", f"{len(step_input.z)} state elements, arity {arity}")
+    return step_input

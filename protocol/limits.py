@@ -35,6 +35,13 @@ PERMILLE: Final = 1000
 MAX_NODE_BYTES: Final = 4 * 1024 * MiB
 MAX_STEP_INPUT_BYTES: Final = 16 * MiB
 MAX_CIRCUIT_BYTES: Final = 1024 * MiB
+# A step input carries the state before its step: at most this many elements of the field Fr,
+# each a 32-byte little-endian integer below FR_MODULUS (BN254's scalar field, SPEC.md §14.1).
+MAX_STATE_ELEMENTS: Final = 1024
+# JSON advice may nest arrays and objects this deep (a circom input object needs a few levels).
+MAX_ADVICE_DEPTH: Final = 32
+FR_MODULUS: Final = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+FIELD_ELEMENT_BYTES: Final = 32
 
 PUBLIC_KEY_BYTES: Final = 32
 SIGNATURE_BYTES: Final = 64

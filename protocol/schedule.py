@@ -1,9 +1,10 @@
-"""Deadlines derived from announced throughput, and when to hedge a straggler (SPEC.md §6.4).
+"""Deadlines derived from announced throughput, and when to hedge a straggler (SPEC.md §6.6).
 
-All times are integer milliseconds since the Unix epoch, passed in by the caller. A position is
-given twice its expected work time plus a fixed network allowance per hop; at one and a half
-times its expected work, with no delivery yet, the next standby starts the same range as a hedge
-and the first valid node wins.
+All times are integer milliseconds since the Unix epoch, passed in by the caller. Work is counted
+in proofs of tree nodes (SPEC.md §7): a position proves one step node per step, a receiver one
+join per merge. A position is given twice its expected work time plus a fixed network allowance
+per hop; at one and a half times its expected work, with no delivery yet, the next standby
+starts the same range as a hedge and the first valid node wins.
 """
 
 from __future__ import annotations
@@ -18,16 +19,22 @@ CLAIM_WINDOW_MS: Final = 30_000
 NETWORK_ALLOWANCE_MS: Final = 10_000
 DEADLINE_FACTOR: Final = (2, 1)
 HEDGE_FACTOR: Final = (3, 2)
-# Cost of one merge and of the final compression, in steps of the job's circuit. Version-1
-# constants: [tree-nova] and [snark] calibrate them from measurements.
-MERGE_COST_STEPS: Final = 3
+# Every tree node is one proof of each augmented circuit (SPEC.md §7.1), which costs the step
+# circuit's own constraints plus this many: the two augmented circuits' verifier parts (about
+# 30,400 + 26,000 by the design's count; to be replaced by the measured count before version 1
+# is frozen).
+STEP_OVERHEAD_CONSTRAINTS: Final = 56_000
+# Cost of one join (its proof plus verifying the received node, about 1.4 proofs) and of the
+# final compression, in step-node proofs. Version-1 constants, calibrated from measurements.
+MERGE_COST_STEPS: Final = 2
 COMPRESS_COST_STEPS: Final = 16
 
 
 @dataclass(frozen=True)
 class Deadlines:
-    """Per position (index i at [i-1]): when to hedge its range, when its leaf node must be done,
-    and when its final node must reach its receiver; then when the root proof is due."""
+    """Per position (index i at [i-1]): when to hedge its range, when the node of its range (the
+    root of its step nodes) must be done, and when its final node must reach its receiver; then
+    when the root proof is due."""
 
     claim_by: int
     hedge_at: tuple[int, ...]
@@ -37,10 +44,12 @@ class Deadlines:
 
 
 def work_ms(steps: int, constraints_per_step: int, constraints_per_second: int) -> int:
-    """Expected time to fold ``steps`` steps at the announced throughput, rounded up."""
+    """Expected time to prove ``steps`` step nodes at the announced throughput, rounded up; each
+    proves the step circuit's constraints and the augmented circuits' overhead."""
     if steps < 0 or constraints_per_step < 1 or constraints_per_second < 1:
         raise OutOfRangeError("work", "steps ≥ 0 and positive costs and throughput are required")
-    return -(-steps * constraints_per_step * 1000 // constraints_per_second)
+    per_node = constraints_per_step + STEP_OVERHEAD_CONSTRAINTS
+    return -(-steps * per_node * 1000 // constraints_per_second)
 
 
 def _scaled(ms: int, factor: tuple[int, int]) -> int:

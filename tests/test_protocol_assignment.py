@@ -1,6 +1,6 @@
 """Deterministic assignment: the same job gives the same assignment whatever the input order;
 shares are within one step of capacity-proportional; every step has exactly one owner, every
-merge exactly one receiver, and the tree has N leaves and N - 1 internal nodes."""
+merge exactly one receiver (the tree over these is tested in test_protocol_tree.py)."""
 
 from __future__ import annotations
 
@@ -23,10 +23,17 @@ from protocol.assignment import (
     rank_key,
     replace,
 )
-from protocol.errors import AssignmentError, OutOfRangeError
+from protocol.errors import AssignmentError
 from protocol.messages import WorkerEntry
-from protocol.schedule import CLAIM_WINDOW_MS, deadlines, range_deadlines, work_ms
-from protocol.tree import job_tree, local_merges, split
+from protocol.schedule import (
+    CLAIM_WINDOW_MS,
+    COMPRESS_COST_STEPS,
+    MERGE_COST_STEPS,
+    STEP_OVERHEAD_CONSTRAINTS,
+    deadlines,
+    range_deadlines,
+    work_ms,
+)
 
 JOB = hashlib.sha256(b"job").digest()
 
@@ -158,28 +165,6 @@ def test_outgoing_and_incoming_merges() -> None:
     assert outgoing is not None and outgoing.receiver == 3
 
 
-def test_local_tree_is_left_balanced() -> None:
-    assert split(0, 5) == 4 and split(3, 5) == 4 and split(0, 8) == 4
-    assert local_merges(0, 3) == ((0, 1, 2), (0, 2, 3))
-    with pytest.raises(OutOfRangeError):
-        split(2, 3)
-
-
-@pytest.mark.parametrize("n", [1, 2, 3, 7, 64, 100, 1000])
-@pytest.mark.parametrize("w", [1, 3, 64])
-def test_job_tree_has_n_leaves_and_n_minus_1_internal_nodes(n: int, w: int) -> None:
-    a = assign(JOB, n, _workers(w, random.Random(n * 100 + w)))
-    tree = job_tree(a)
-    spans = [span for _, span in tree]
-    assert len(spans) == len(set(spans)) == n - 1
-    built: set[tuple[int, int]] = {(i, i + 1) for i in range(n)}
-    for _, (start, mid, end) in tree:  # children before parents
-        assert (start, mid) in built and (mid, end) in built
-        built -= {(start, mid), (mid, end)}
-        built.add((start, end))
-    assert built == {(0, n)}
-
-
 def test_deadlines_follow_throughput_and_the_merge_order() -> None:
     a = assign(JOB, 100, _workers(5, random.Random(6)))
     d = deadlines(a, 10_000, 1_000)
@@ -191,4 +176,17 @@ def test_deadlines_follow_throughput_and_the_merge_order() -> None:
     for m in a.merges:
         assert d.deliver_by[m.sender - 1] < d.deliver_by[m.receiver - 1]
     assert d.root_by == d.deliver_by[0] == max(d.deliver_by)
-    assert range_deadlines(0, 10, 1000, 1000) == (15_000, 30_000)
+    # 10 step nodes of 1,000 + 56,000 constraints at 1,000 constraints/s: 570 s of work.
+    assert range_deadlines(0, 10, 1000, 1000) == (855_000, 1_150_000)
+
+
+def test_a_join_costs_merge_cost_step_proofs_at_the_receiver() -> None:
+    """Two positions of one step each: position 2 delivers to 1, which proves one join."""
+    a = assign(JOB, 2, _workers(2, random.Random(7), max_cps=1))
+    cps = [p.constraints_per_second for p in a.positions]
+    d = deadlines(a, 4_000, 0)
+    per_node = (4_000 + STEP_OVERHEAD_CONSTRAINTS) * 1000 // cps[0]
+    assert d.leaf_by == (CLAIM_WINDOW_MS + 2 * per_node + 10_000,) * 2
+    assert d.deliver_by[1] == d.leaf_by[1] + 10_000
+    ready = d.deliver_by[1] + 2 * MERGE_COST_STEPS * per_node
+    assert d.root_by == ready + 2 * COMPRESS_COST_STEPS * per_node + 10_000

@@ -43,6 +43,7 @@ from protocol.rules import (
     rejection,
 )
 from protocol.signing import job_id, sign
+from protocol.tree import JoinNode, StepNode, job_tree
 
 KEYS = {bytes(k.verify_key): k for k in WORKERS}
 
@@ -133,6 +134,40 @@ def test_fold_delivery_must_match_an_incoming_merge_and_its_sender() -> None:
         check_fold_delivery(
             _signed_by(owners[merge.sender], Heartbeat(a.job, 0, 1, 0)), a, owners, merge.receiver
         )
+
+
+def test_fold_deliveries_and_merge_results_name_exactly_the_joins() -> None:
+    """A join's children are what fold deliveries carry and its range what a merge result
+    names; a step node inside a position's range is never delivered or merged by the protocol."""
+    _, a, owners = _setup()
+    n = content_hash(b"n")
+    tree = job_tree(a)
+    joins = [(p.position, p.node) for p in tree if isinstance(p.node, JoinNode)]
+    assert len(joins) == len(a.positions) - 1
+    for receiver, join in joins:
+        sender = next(m.sender for m in a.incoming(receiver) if m.mid == join.mid)
+        delivery = FoldDelivery(a.job, join.mid, join.end, n, 1)
+        merge = check_fold_delivery(_signed_by(owners[sender], delivery), a, owners, receiver)
+        assert (merge.start, merge.mid, merge.end) == (join.start, join.mid, join.end)
+        result = MergeResult(a.job, join.start, join.mid, join.end, n, n, n, 1)
+        assert check_merge_result(_signed_by(owners[receiver], result), a, owners) == merge
+    inner = 0
+    for placed in tree:
+        step = placed.node
+        if not isinstance(step, StepNode) or step.left is None:
+            continue
+        position = a.position(placed.position)
+        owner = owners[placed.position]
+        if (step.start, step.end) != (position.start, position.end):
+            inner += 1
+            delivery = FoldDelivery(a.job, step.start, step.end, n, 1)
+            for receiver in range(1, len(a.positions) + 1):
+                with pytest.raises(RuleViolationError, match="expects no node"):
+                    check_fold_delivery(_signed_by(owner, delivery), a, owners, receiver)
+        result = MergeResult(a.job, step.start, step.pivot, step.end, n, n, n, 1)
+        with pytest.raises(RuleViolationError, match="no such merge"):
+            check_merge_result(_signed_by(owner, result), a, owners)
+    assert inner > 0
 
 
 def test_blob_must_match_its_content_address_and_size() -> None:

@@ -172,3 +172,7 @@ class CommitmentMismatchError(FoldingError):
 
 class FoldMismatchError(FoldingError):
     """A claimed folded instance that differs from the one the verifier recomputes."""
+
+
+class NotFreshInstanceError(FoldingError):
+    """An instance used where a fresh (strict) one is required, with u ≠ 1 or comm_E ≠ identity."""

@@ -176,3 +176,19 @@ class FoldMismatchError(FoldingError):
 
 class NotFreshInstanceError(FoldingError):
     """An instance used where a fresh (strict) one is required, with u ≠ 1 or comm_E ≠ identity."""
+
+
+class TreeError(CryptoError, ValueError):
+    """A tree node, or a pair of nodes, that cannot be proven over or accepted."""
+
+
+class ParameterMismatchError(TreeError):
+    """A node proven under other public parameters (another step circuit or version)."""
+
+
+class StatementMismatchError(TreeError):
+    """A node whose statement (ctx, range or boundary state) is not the one expected."""
+
+
+class ChildMismatchError(TreeError):
+    """Children that do not continue each other (ranges not adjacent, z not continuous)."""

@@ -71,7 +71,7 @@ def circuit_h2(d_P: bytes, U1: RelaxedInstance) -> int:
     return run.generator.value(run.output)
 
 
-@settings(max_examples=4, deadline=None)
+@settings(max_examples=3, deadline=None)
 @given(seed=st.integers(0, 2**32), n=st.integers(1, 3))
 def test_h1_native_equals_circuit(seed: int, n: int) -> None:
     rng = random.Random(seed)
@@ -90,7 +90,7 @@ def test_h1_native_equals_circuit(seed: int, n: int) -> None:
     assert value == native
 
 
-@settings(max_examples=4, deadline=None)
+@settings(max_examples=3, deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_h2_native_equals_circuit(seed: int) -> None:
     rng = random.Random(seed)

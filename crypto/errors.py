@@ -178,6 +178,74 @@ class NotFreshInstanceError(FoldingError):
     """An instance used where a fresh (strict) one is required, with u ≠ 1 or comm_E ≠ identity."""
 
 
+class StepRangeError(CryptoError, ValueError):
+    """A step range [a, b) that is empty or reaches beyond the largest job (``MAX_STEPS``)."""
+
+
+class NodeDecodingError(EncodingError):
+    """A tree-node blob (docs/tree-nova.md §12) that does not decode; ``field`` names the part at
+    fault as a dotted path (``"U1.X[2]"``, ``"w2t"``, ``"$"`` for the whole blob)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"node {field}: {message}")
+        self.field = field
+
+
+class NodeOversizeError(NodeDecodingError):
+    """A node blob longer than the largest one its parameters allow (checked before parsing)."""
+
+
+class NodeMalformedCborError(NodeDecodingError):
+    """Bytes that are not exactly one well-formed CBOR item of the allowed kinds: truncated input,
+    trailing bytes, indefinite lengths, tags, floats, non-text map keys."""
+
+
+class NodeNonCanonicalCborError(NodeDecodingError, NonCanonicalEncodingError):
+    """Valid CBOR that is not the deterministic encoding of its value (unsorted keys, an integer
+    or length in a longer form than needed)."""
+
+
+class NodeUnknownFieldError(NodeDecodingError):
+    """A map key the node format does not define."""
+
+
+class NodeMissingFieldError(NodeDecodingError):
+    """A map key the node format requires that is absent."""
+
+
+class NodeWrongTypeError(NodeDecodingError):
+    """A field whose CBOR type is not the one the node format requires."""
+
+
+class NodeVersionError(NodeDecodingError):
+    """A node format version this implementation does not read."""
+
+
+class NodeWrongLengthError(NodeDecodingError, WrongLengthError):
+    """A byte string whose length is not the one the parameters fix for that field."""
+
+
+class NodeNonCanonicalScalarError(NodeDecodingError, NonCanonicalEncodingError):
+    """A 32-byte field element that is not in [0, p) of its field (or, in ``w2o``, a value that
+    the compact form stores as a tag)."""
+
+
+class NodeInvalidPointError(NodeDecodingError):
+    """A commitment that is not the strict compressed encoding of a point of its curve."""
+
+
+class NodeInvalidTagError(NodeDecodingError, InvalidTagError):
+    """A compact-witness tag outside TAG_ZERO, TAG_ONE, TAG_MINUS_ONE and TAG_OTHER."""
+
+
+class NodeTagCountError(NodeDecodingError):
+    """A compact witness whose count of TAG_OTHER tags differs from its number of values."""
+
+
+class NodeRangeError(NodeDecodingError, StepRangeError):
+    """A node blob whose step range [a, b) is empty or reaches beyond the largest job."""
+
+
 class TreeError(CryptoError, ValueError):
     """A tree node, or a pair of nodes, that cannot be proven over or accepted."""
 

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from tree_samples import step
 
-from crypto.circuit.builtins import builtin
 from crypto.circuit.step import trace
 from crypto.errors import (
     ChildMismatchError,
@@ -22,10 +21,10 @@ from crypto.errors import (
 from crypto.field import FQ, FR
 from crypto.folding.relaxed import RelaxedInstance, RelaxedWitness
 from crypto.group import Grumpkin
+from crypto.tree.encoding import decode_node, encode_node
+from crypto.tree.node import Node, Statement
 from crypto.tree.params import PublicParams, public_params
 from crypto.tree.prover import (
-    NodeContents,
-    Statement,
     prove_join,
     prove_node,
     prove_step,
@@ -48,7 +47,7 @@ def z_after(n: int) -> tuple[int, ...]:
 
 
 @functools.cache
-def node(a: int, b: int) -> NodeContents:
+def node(a: int, b: int) -> Node:
     """The in-order node over [a, b) of the job from Z0, its subtrees shared between tests
     (`prove_range`'s recursion, memoised)."""
     m = pivot(a, b)
@@ -57,11 +56,11 @@ def node(a: int, b: int) -> NodeContents:
     return prove_step(params(), CTX, m, z_after(m), None, left, right)
 
 
-def root(n: int) -> NodeContents:
+def root(n: int) -> Node:
     return node(0, n)
 
 
-def leaf(m: int) -> NodeContents:
+def leaf(m: int) -> Node:
     return node(m, m + 1)
 
 
@@ -69,6 +68,14 @@ def leaf(m: int) -> NodeContents:
 def test_completeness(n: int) -> None:
     statement = verify_node(params(), root(n), ctx=CTX, a=0, b=n, z_a=Z0)
     assert statement.z_b == z_after(n)
+
+
+def test_a_proven_node_survives_its_encoding() -> None:
+    blob = encode_node(root(3))
+    decoded = decode_node(blob, params().layout())
+    assert decoded == root(3)
+    assert verify_node(params(), decoded) == root(3).statement
+    print(f"node blob: {len(blob)} bytes")
 
 
 def test_prove_range_gives_the_same_statement() -> None:
@@ -89,7 +96,7 @@ def _tamper_vector(vector: np.ndarray, index: int = 0) -> np.ndarray:  # type: i
     return out
 
 
-def _with(node: NodeContents, **changes: object) -> NodeContents:
+def _with(node: Node, **changes: object) -> Node:
     return dataclasses.replace(node, **changes)  # type: ignore[arg-type]
 
 
@@ -109,7 +116,7 @@ TAMPERINGS = {
     "U1.E": lambda n: _with(n, U1=_relaxed(n.U1, comm_E=n.U1.comm_E.double())),
     "U2.W": lambda n: _with(n, U2=_relaxed(n.U2, comm_W=n.U2.comm_W.double())),
     "U2.E": lambda n: _with(n, U2=_relaxed(n.U2, comm_E=n.U2.comm_E.double())),
-    "u2.W": lambda n: _with(n, comm_w2=n.comm_w2.double()),
+    "u2.W": lambda n: _with(n, u2_comm_W=n.u2_comm_W.double()),
     "U1.u": lambda n: _with(n, U1=_relaxed(n.U1, u=(n.U1.u + 1) % FR.modulus)),
     "U2.u": lambda n: _with(n, U2=_relaxed(n.U2, u=(n.U2.u + 1) % FQ.modulus)),
     "U1.X": lambda n: _with(n, U1=_relaxed(n.U1, X=(n.U1.X[0] + 1, *n.U1.X[1:]))),
@@ -144,7 +151,7 @@ def test_expected_statement_is_enforced() -> None:
         verify_node(params(), node, ctx=b"\x02" * 32)
     with pytest.raises(StatementMismatchError):
         verify_node(params(), node, z_a=(8,))
-    other = public_params(builtin("builtin:cubic?log2=3"))
+    other = dataclasses.replace(params(), digest=bytes(32))  # parameters of another F
     with pytest.raises(ParameterMismatchError):
         verify_node(other, node)
 

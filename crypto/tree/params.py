@@ -25,6 +25,7 @@ from crypto.circuit.system import ShapeRecorder
 from crypto.field import FQ, FR
 from crypto.folding.commitment import CommitmentKey, commitment_key
 from crypto.tree.augmented import PrimaryCircuit, SecondaryCircuit
+from crypto.tree.node import NodeLayout
 
 PP_LABEL: Final = b"novanode/tree/pp/v1"
 SECONDARY_KEY: Final = "novanode/tree/S/v1"
@@ -54,6 +55,16 @@ class PublicParams:
     @property
     def arity(self) -> int:
         return self.step.arity
+
+    def layout(self) -> NodeLayout:
+        """The sizes of a node's vectors under these parameters (what decoding checks)."""
+        return NodeLayout(
+            arity=self.arity,
+            n1w=self.primary.n_private,
+            n1c=self.primary.n_constraints,
+            n2w=self.secondary.n_private,
+            n2c=self.secondary.n_constraints,
+        )
 
 
 def record_primary_shape(step: StepCircuit) -> R1CSShape:

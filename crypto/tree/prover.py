@@ -1,10 +1,10 @@
 """Proving and verifying tree nodes (docs/tree-nova.md §7.1, §8.1).
 
-A node carries its statement (pp, ctx, a, b, z_a, z_b), the primary running pair (U1, W1), the
-secondary running pair (U2, W2) and the fresh secondary instance's commitment and witness
-(comm_W(u2), w2). The fresh instance's public inputs are not carried: they are the node's two
-hashes [h1(node), h2(node)], which the receiver recomputes, so the binding of the statement to the
-running instances is checked as part of u2's satisfiability.
+A node (`crypto.tree.node.Node`) carries its statement (pp, ctx, a, b, z_a, z_b), the primary
+running pair (U1, W1), the secondary running pair (U2, W2) and the fresh secondary instance's
+commitment and witness (comm_W(u2), w2). The fresh instance's public inputs are not carried:
+they are the node's two hashes [h1(node), h2(node)], which the receiver recomputes, so the
+binding of the statement to the running instances is checked as part of u2's satisfiability.
 
 Proving a node (children optional):
 1. fold each present child's secondary pair (U2, u2) natively, then the two results (an absent
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -54,33 +53,8 @@ from crypto.tree.augmented import (
     zero_instance,
 )
 from crypto.tree.hashes import h1, h2
+from crypto.tree.node import Node, Statement
 from crypto.tree.params import PublicParams
-from crypto.witness import CompactVector
-
-
-@dataclass(frozen=True)
-class Statement:
-    """ "F applied to z_a, b − a times, gives z_b", under parameters `params` in job `ctx`."""
-
-    params: bytes
-    ctx: bytes
-    a: int
-    b: int
-    z_a: tuple[int, ...]
-    z_b: tuple[int, ...]
-
-
-@dataclass(frozen=True, eq=False)
-class NodeContents:
-    """A proven node: statement, both running pairs, the fresh secondary commitment and witness."""
-
-    statement: Statement
-    U1: RelaxedInstance
-    W1: RelaxedWitness
-    U2: RelaxedInstance
-    W2: RelaxedWitness
-    comm_w2: CurvePoint
-    w2: CompactVector
 
 
 def node_hashes(
@@ -91,10 +65,9 @@ def node_hashes(
     return h1(params.d_S, s.ctx, s.a, s.b, s.z_a, s.z_b, U2), h2(params.d_P, U1)
 
 
-def fresh_secondary(params: PublicParams, node: NodeContents) -> RelaxedInstance:
+def fresh_secondary(params: PublicParams, node: Node) -> RelaxedInstance:
     """The node's fresh secondary instance u2, its public inputs recomputed."""
-    X = node_hashes(params, node.statement, node.U1, node.U2)
-    return RelaxedInstance.fresh(FQ, node.comm_w2, X)
+    return node.u2(node_hashes(params, node.statement, node.U1, node.U2))
 
 
 def prove_step(
@@ -103,9 +76,9 @@ def prove_step(
     m: int,
     z_m: Sequence[int],
     advice: Advice,
-    left: NodeContents | None = None,
-    right: NodeContents | None = None,
-) -> NodeContents:
+    left: Node | None = None,
+    right: Node | None = None,
+) -> Node:
     """A step node: F applied to z_m at step m, after `left` (over [a, m), ending in z_m) and
     before `right` (over [m + 1, b), starting from F(z_m)); either child may be absent."""
     z_m = tuple(z_m)
@@ -118,9 +91,7 @@ def prove_step(
     return prove_node(params, ctx, a, z_a, True, advice, left, right)
 
 
-def prove_join(
-    params: PublicParams, left: NodeContents, right: NodeContents, advice_m: Advice
-) -> NodeContents:
+def prove_join(params: PublicParams, left: Node, right: Node, advice_m: Advice) -> Node:
     """A join node over `left` ++ `right`, applying no step; `advice_m` is the advice of the
     right child's first step (F runs on it and its output is discarded)."""
     ctx = left.statement.ctx
@@ -139,9 +110,9 @@ def prove_node(
     z_a: Sequence[int],
     step: bool,
     advice: Advice,
-    left: NodeContents | None,
-    right: NodeContents | None,
-) -> NodeContents:
+    left: Node | None,
+    right: Node | None,
+) -> Node:
     """The four stages of the module docstring, without checking that the children adjoin
     (`prove_step`/`prove_join` do): a node over children that do not is simply invalid."""
     P, S = params.primary, params.secondary
@@ -189,12 +160,12 @@ def prove_node(
     u2, _ = fresh(S, assignment.public, w2, params.secondary_key)
     b, z_b = _end(params, a, z_a, step, advice, left, right)
     statement = Statement(params.digest, ctx, a, b, z_a, z_b)
-    return NodeContents(statement, U1, W1, U2, W2, u2.comm_W, w2)
+    return Node(statement, U1, W1, U2, W2, u2.comm_W, w2)
 
 
 def verify_node(
     params: PublicParams,
-    node: NodeContents,
+    node: Node,
     ctx: bytes | None = None,
     a: int | None = None,
     b: int | None = None,
@@ -205,7 +176,7 @@ def verify_node(
     satisfies the fresh instance whose public inputs are the node's hashes. Returns the
     statement; raises the specific error of the first check that fails."""
     s = node.statement
-    if s.params != params.digest:
+    if s.params_digest != params.digest:
         raise ParameterMismatchError(
             "the node was proven under other public parameters (another step circuit or version)"
         )
@@ -221,7 +192,7 @@ def verify_node(
             f"a node covers a non-empty range [a, b) with z of {params.arity} elements"
         )
     u2 = fresh_secondary(params, node)
-    w2 = RelaxedWitness.fresh(node.w2, params.secondary.n_constraints)
+    w2 = node.w2_witness()
     checks = [
         (params.primary, node.U1, node.W1, params.primary_key),
         (params.secondary, node.U2, node.W2, params.secondary_key),
@@ -266,14 +237,14 @@ def _padded(field: PrimeField, vector: Vector, n: int) -> Vector:
 def _check_link(
     params: PublicParams,
     ctx: bytes,
-    child: NodeContents,
+    child: Node,
     index: int,
     z: tuple[int, ...],
     what: str,
     start: bool = False,
 ) -> None:
     s = child.statement
-    if s.params != params.digest:
+    if s.params_digest != params.digest:
         raise ParameterMismatchError("a child was proven under other public parameters")
     if s.ctx != ctx:
         raise ChildMismatchError("a child belongs to another job (ctx differs)")
@@ -286,7 +257,7 @@ def _check_link(
 
 
 def _secondary_fold(
-    params: PublicParams, child: NodeContents | None
+    params: PublicParams, child: Node | None
 ) -> tuple[RelaxedInstance, RelaxedWitness, CurvePoint]:
     """G = U2 + u2 of a present child (with its cross term), or Z2 with a zero witness."""
     S = params.secondary
@@ -294,17 +265,16 @@ def _secondary_fold(
         zero = zero_instance(FQ, SECONDARY_PUBLIC)
         return zero, _zero_witness(S), zero.comm_W
     u2 = fresh_secondary(params, child)
-    w2 = RelaxedWitness.fresh(child.w2, S.n_constraints)
-    return nifs.prove(S, child.U2, child.W2, u2, w2, params.secondary_key)
+    return nifs.prove(S, child.U2, child.W2, u2, child.w2_witness(), params.secondary_key)
 
 
-def _primary_child(params: PublicParams, child: NodeContents, comm_T: CurvePoint) -> PrimaryChild:
+def _primary_child(params: PublicParams, child: Node, comm_T: CurvePoint) -> PrimaryChild:
     s = child.statement
     return PrimaryChild(s.a, s.b, s.z_a, s.z_b, child.U2, fresh_secondary(params, child), comm_T)
 
 
 def _running_or_zero(
-    shape: R1CSShape, child: NodeContents | None
+    shape: R1CSShape, child: Node | None
 ) -> tuple[RelaxedInstance, RelaxedWitness]:
     if child is None:
         return zero_instance(FR, PRIMARY_PUBLIC), _zero_witness(shape)
@@ -323,8 +293,8 @@ def _end(
     z_a: tuple[int, ...],
     step: bool,
     advice: Advice,
-    left: NodeContents | None,
-    right: NodeContents | None,
+    left: Node | None,
+    right: Node | None,
 ) -> tuple[int, tuple[int, ...]]:
     """(b, z_b) as P computes them: through the left child, the pivot step, the right child."""
     if right is not None:
@@ -336,8 +306,6 @@ def _end(
 
 
 __all__ = [
-    "NodeContents",
-    "Statement",
     "fresh_secondary",
     "node_hashes",
     "prove_join",

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 
 from crypto.circuit.step import Advice
 from crypto.errors import StepCircuitError
+from crypto.tree.node import Node
 from crypto.tree.params import PublicParams
-from crypto.tree.prover import NodeContents, prove_step
+from crypto.tree.prover import prove_step
 
 
 def pivot(a: int, b: int) -> int:
@@ -26,7 +27,7 @@ def prove_range(
     a: int,
     z_a: Sequence[int],
     advice: Sequence[Advice],
-) -> NodeContents:
+) -> Node:
     """The root node over [a, a + len(advice)) from z_a, sequentially (P = 1); advice[i] is
     step a + i's."""
     if not advice:
@@ -35,7 +36,7 @@ def prove_range(
     for step_advice in advice:
         states.append(tuple(params.step.native(states[-1], step_advice)))
 
-    def prove(lo: int, hi: int) -> NodeContents:
+    def prove(lo: int, hi: int) -> Node:
         m = pivot(lo, hi)
         left = prove(lo, m) if m > lo else None
         right = prove(m + 1, hi) if m + 1 < hi else None

@@ -110,13 +110,18 @@ def public_params(step: StepCircuit, cache: ShapeCache | None = None) -> PublicP
     by default an in-memory one; give a `ShapeCache(directory)` to keep them on disk)."""
     shapes = cache if cache is not None else _SHAPES
     step_digest = shapes.step_shape(step).digest
-    params = _PARAMS.get(step_digest)
-    if params is not None:
-        return params
+    known = _PARAMS.get(step_digest)
+    # Through `shapes` even when known, so that a given directory receives them.
     primary = shapes.get(
-        f"novanode/tree/P/v1/{step_digest.hex()}", lambda: record_primary_shape(step)
+        f"novanode/tree/P/v1/{step_digest.hex()}",
+        lambda: known.primary if known is not None else record_primary_shape(step),
     )
-    secondary = shapes.get(SECONDARY_KEY, record_secondary_shape)
+    secondary = shapes.get(
+        SECONDARY_KEY,
+        lambda: known.secondary if known is not None else record_secondary_shape(),
+    )
+    if known is not None:
+        return known
     params = PublicParams(
         step=step,
         step_digest=step_digest,

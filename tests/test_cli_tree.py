@@ -73,3 +73,20 @@ def test_unreadable_input_exits_2(tmp_path: Path) -> None:
         main(["prove", "--circuit", "builtin:nope", "--z0", "[1]", "--steps", "1", "--out", out])
         == 2
     )
+
+
+def test_circom_fixture_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two steps of the circom Poseidon chain (F = 518 constraints, arity 2, advice per step),
+    proven and verified against the final state circom's own trace records."""
+    fixture = Path(__file__).parent / "fixtures" / "circom" / "poseidon_chain"
+    r1cs, wasm = str(fixture / "poseidon_chain.r1cs"), str(fixture / "poseidon_chain.wasm")
+    advice = json.loads((fixture / "advice.json").read_text())[:2]
+    (tmp_path / "advice.json").write_text(json.dumps(advice))
+    out = str(tmp_path / "proof.cbor")
+    prove = ["prove", "--circuit", r1cs, "--wasm", wasm, "--z0", '["1", "0"]', "--steps", "2"]
+    assert main([*prove, "--advice", str(tmp_path / "advice.json"), "--out", out]) == 0
+    assert main(["verify", out]) == 2  # a circom proof needs its circuit's files
+    assert main(["verify", out, "--r1cs", r1cs, "--wasm", wasm]) == 0
+    z_n = json.loads(capsys.readouterr().out.split("zN:")[1])
+    trace = json.loads((fixture / "trace.json").read_text())
+    assert z_n == [int(v) for v in trace["steps"][1]["step_out"]]

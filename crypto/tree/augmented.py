@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
 
 from crypto.circuit.gadgets import ecc
 from crypto.circuit.gadgets import nonnative as nn
@@ -38,11 +37,7 @@ from crypto.folding.relaxed import RelaxedInstance
 from crypto.folding.transcript import digest_element, point_elements
 from crypto.group import CurvePoint
 from crypto.tree.hashes import HASH_BITS, h1_bits, h2_bits
-
-PRIMARY_PUBLIC: Final = 3
-"""P's public inputs: h1(node), h2(L), h2(R)."""
-SECONDARY_PUBLIC: Final = 2
-"""S's public inputs: h1(node), h2(node)."""
+from crypto.tree.node import PRIMARY_PUBLIC, SECONDARY_PUBLIC
 
 
 def zero_instance(shape_field: PrimeField, n_public: int) -> RelaxedInstance:

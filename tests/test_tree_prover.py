@@ -209,3 +209,14 @@ def test_wrong_cross_term_makes_an_invalid_node(monkeypatch: pytest.MonkeyPatch)
 
 def test_statement_type() -> None:
     assert isinstance(root(1).statement, Statement)
+
+
+def test_child_from_other_parameters_is_refused() -> None:
+    child = leaf(0)
+    foreign = _with(
+        child, statement=dataclasses.replace(child.statement, params_digest=b"\x05" * 32)
+    )
+    with pytest.raises(ParameterMismatchError):
+        prove_step(params(), CTX, 1, z_after(1), None, foreign)
+    with pytest.raises(ParameterMismatchError):
+        verify_node(params(), foreign)

@@ -244,3 +244,19 @@ class NodeTagCountError(NodeDecodingError):
 
 class NodeRangeError(NodeDecodingError, StepRangeError):
     """A node blob whose step range [a, b) is empty or reaches beyond the largest job."""
+
+
+class TreeError(CryptoError, ValueError):
+    """A tree node, or a pair of nodes, that cannot be proven over or accepted."""
+
+
+class ParameterMismatchError(TreeError):
+    """A node proven under other public parameters (another step circuit or version)."""
+
+
+class StatementMismatchError(TreeError):
+    """A node whose statement (ctx, range or boundary state) is not the one expected."""
+
+
+class ChildMismatchError(TreeError):
+    """Children that do not continue each other (ranges not adjacent, z not continuous)."""

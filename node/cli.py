@@ -7,7 +7,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from node.commands import circuit
+from node.commands import circuit, tree
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +30,32 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--input", type=Path, metavar="INPUT.json", help="the generator's inputs (with --wasm)"
     )
+
+    prove = commands.add_parser("prove", help="prove a whole job locally as one proof tree")
+    prove.add_argument(
+        "--circuit", required=True, metavar="builtin:NAME|PATH.r1cs", help="the step circuit"
+    )
+    prove.add_argument(
+        "--wasm", type=Path, metavar="PATH.wasm", help="a circom circuit's generator"
+    )
+    prove.add_argument(
+        "--z0", required=True, metavar="JSON", help="the initial state, a JSON array"
+    )
+    prove.add_argument(
+        "--advice", type=Path, metavar="PATH.json", help="a JSON array of one input object per step"
+    )
+    prove.add_argument("--steps", type=int, required=True, metavar="N")
+    prove.add_argument("--workers", type=int, default=1, metavar="P")
+    prove.add_argument("--out", type=Path, required=True, metavar="FILE")
+    prove.add_argument(
+        "--cache", type=Path, metavar="DIR", help="a directory keeping circuit shapes across runs"
+    )
+
+    verify = commands.add_parser("verify", help="check a proof file and print its statement")
+    verify.add_argument("file", type=Path, metavar="FILE")
+    verify.add_argument("--expect-zn", metavar="JSON", help="fail unless the final state is this")
+    verify.add_argument("--r1cs", type=Path, metavar="PATH.r1cs", help="a circom proof's circuit")
+    verify.add_argument("--wasm", type=Path, metavar="PATH.wasm", help="its witness generator")
     return parser
 
 
@@ -48,6 +74,19 @@ def main(argv: list[str] | None = None) -> int:
         return circuit.circuit_check(
             args.r1cs, witness_path=args.witness, wasm_path=args.wasm, input_path=args.input
         )
+    if args.command == "prove":
+        return tree.prove(
+            args.circuit,
+            wasm=args.wasm,
+            z0=args.z0,
+            advice_path=args.advice,
+            steps=args.steps,
+            workers=args.workers,
+            out_path=args.out,
+            cache_dir=args.cache,
+        )
+    if args.command == "verify":
+        return tree.verify(args.file, expect_zn=args.expect_zn, r1cs=args.r1cs, wasm=args.wasm)
     parser.error(f"unknown command {args.command!r}")
 
 

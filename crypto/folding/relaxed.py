@@ -171,6 +171,13 @@ def check(
     ``ShapeMismatchError``, ``FieldMismatchError`` or ``NonCanonicalEncodingError`` for an
     instance or witness that does not have the shape's form.
     """
+    check_constraints(shape, instance, witness)
+    check_commitments(shape, instance, witness, key)
+
+
+def check_constraints(shape: R1CSShape, instance: RelaxedInstance, witness: RelaxedWitness) -> None:
+    """`check` without the commitments: the form of both, then every constraint. For callers
+    that check several instances' commitments at once (one batched MSM per curve)."""
     check_instance(shape, instance)
     check_witness_lengths(shape, witness)
     field = shape.field
@@ -188,9 +195,19 @@ def check(
             index=index,
             name=name,
         )
+
+
+def check_commitments(
+    shape: R1CSShape,
+    instance: RelaxedInstance,
+    witness: RelaxedWitness,
+    key: CommitmentKey | None = None,
+) -> None:
+    """That comm_W and comm_E commit to the witness's W and E (lengths already checked)."""
     key = key_for(shape, key)
     if commit_W(key, witness.W) != instance.comm_W:
         raise CommitmentMismatchError("comm_W is not the commitment of the witness's W")
+    E = witness.E
     comm_E = key.commit(E) if E.any() else key.curve.identity()
     if comm_E != instance.comm_E:
         raise CommitmentMismatchError("comm_E is not the commitment of the witness's E")

@@ -1,0 +1,70 @@
+"""Tree-shaped Nova (docs/tree-nova.md): constraint counts, node proving and verification, payload.
+
+- `P_constraints_excluding_F`, `S_constraints`: the augmented circuits (target ≤ 40,000 each).
+- `leaf_prove_2^k_ms`: a step node without children (F = builtin:cubic of 2^k constraints).
+- `merge_prove_2^k_ms`: a step node with two children (three secondary and two primary folds).
+- `join_prove_2^k_ms`: a join of two nodes (no step applied).
+- `verify_2^k_ms`: `verify_node` on a merge node (what a receiver runs before merging).
+- `node_bytes_2^k`: the canonical CBOR blob of a merge node.
+
+Timings are medians of repeats; the parameters are built once per F and not timed.
+
+    python benchmarks/tree.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.harness import median_ms, report  # noqa: E402
+from crypto.circuit.builtins import builtin  # noqa: E402
+from crypto.circuit.step import trace  # noqa: E402
+from crypto.tree.encoding import encode_node  # noqa: E402
+from crypto.tree.params import public_params  # noqa: E402
+from crypto.tree.prover import prove_join, prove_step, verify_node  # noqa: E402
+
+CTX = bytes(32)
+Z0 = (7,)
+
+
+def measure(log2: int, repeats: int, results: dict[str, float | int | str]) -> None:
+    step = builtin(f"builtin:cubic?log2={log2}")
+    params = public_params(step)
+    results["P_constraints_excluding_F"] = params.primary.n_constraints - (1 << log2)
+    results["S_constraints"] = params.secondary.n_constraints
+    z = trace(step, Z0, [None] * 4)
+    left = prove_step(params, CTX, 0, z[0], None)
+    right = prove_step(params, CTX, 2, z[2], None)
+    merge = prove_step(params, CTX, 1, z[1], None, left, right)
+    after = prove_step(params, CTX, 3, z[3], None)
+    suffix = f"2^{log2}"
+    results[f"leaf_prove_{suffix}_ms"] = median_ms(
+        lambda: prove_step(params, CTX, 0, z[0], None), repeats
+    )
+    results[f"merge_prove_{suffix}_ms"] = median_ms(
+        lambda: prove_step(params, CTX, 1, z[1], None, left, right), repeats
+    )
+    results[f"join_prove_{suffix}_ms"] = median_ms(
+        lambda: prove_join(params, merge, after, None), repeats
+    )
+    results[f"verify_{suffix}_ms"] = median_ms(lambda: verify_node(params, merge), repeats)
+    results[f"node_bytes_{suffix}"] = len(encode_node(merge))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="F of 2^10 only, fewer repeats")
+    args = parser.parse_args()
+    results: dict[str, float | int | str] = {}
+    for log2 in (10,) if args.quick else (10, 12, 14):
+        measure(log2, 2 if args.quick else 3, results)
+    report("tree", results)
+
+
+if __name__ == "__main__":
+    main()

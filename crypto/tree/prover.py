@@ -1,0 +1,315 @@
+"""Proving and verifying tree nodes (docs/tree-nova.md §7.1, §8.1).
+
+A node (`crypto.tree.node.Node`) carries its statement (pp, ctx, a, b, z_a, z_b), the primary
+running pair (U1, W1), the secondary running pair (U2, W2) and the fresh secondary instance's
+commitment and witness (comm_W(u2), w2). The fresh instance's public inputs are not carried:
+they are the node's two hashes [h1(node), h2(node)], which the receiver recomputes, so the
+binding of the statement to the running instances is checked as part of u2's satisfiability.
+
+Proving a node (children optional):
+1. fold each present child's secondary pair (U2, u2) natively, then the two results (an absent
+   side is the zero instance): U2(node);
+2. run P (F and the verification of those three folds) for its witness, committed as u1;
+3. fold the children's U1 (zero where absent), then u1: U1(node);
+4. run S (the verification of those two folds) for its witness, committed as u2.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from crypto.circuit.shape import R1CSShape
+from crypto.circuit.step import Advice
+from crypto.circuit.synthesis import compact_from_ints
+from crypto.circuit.system import WitnessGenerator
+from crypto.errors import (
+    ChildMismatchError,
+    CommitmentMismatchError,
+    ParameterMismatchError,
+    StatementMismatchError,
+)
+from crypto.field import FQ, FR, PrimeField, Vector
+from crypto.folding import nifs
+from crypto.folding.commitment import CommitmentKey
+from crypto.folding.relaxed import (
+    RelaxedInstance,
+    RelaxedWitness,
+    check_commitments,
+    check_constraints,
+    fresh,
+)
+from crypto.group import CurvePoint
+from crypto.tree.augmented import (
+    PRIMARY_PUBLIC,
+    SECONDARY_PUBLIC,
+    PrimaryChild,
+    PrimaryCircuit,
+    PrimaryInputs,
+    SecondaryCircuit,
+    SecondaryInputs,
+    zero_instance,
+)
+from crypto.tree.hashes import h1, h2
+from crypto.tree.node import Node, Statement
+from crypto.tree.params import PublicParams
+
+
+def node_hashes(
+    params: PublicParams, statement: Statement, U1: RelaxedInstance, U2: RelaxedInstance
+) -> tuple[int, int]:
+    """[h1(node), h2(node)]: the public inputs of the node's fresh secondary instance."""
+    s = statement
+    return h1(params.d_S, s.ctx, s.a, s.b, s.z_a, s.z_b, U2), h2(params.d_P, U1)
+
+
+def fresh_secondary(params: PublicParams, node: Node) -> RelaxedInstance:
+    """The node's fresh secondary instance u2, its public inputs recomputed."""
+    return node.u2(node_hashes(params, node.statement, node.U1, node.U2))
+
+
+def prove_step(
+    params: PublicParams,
+    ctx: bytes,
+    m: int,
+    z_m: Sequence[int],
+    advice: Advice,
+    left: Node | None = None,
+    right: Node | None = None,
+) -> Node:
+    """A step node: F applied to z_m at step m, after `left` (over [a, m), ending in z_m) and
+    before `right` (over [m + 1, b), starting from F(z_m)); either child may be absent."""
+    z_m = tuple(z_m)
+    z_next = tuple(params.step.native(z_m, advice))
+    if left is not None:
+        _check_link(params, ctx, left, m, z_m, "left child ends")
+    if right is not None:
+        _check_link(params, ctx, right, m + 1, z_next, "right child starts", start=True)
+    a, z_a = (left.statement.a, left.statement.z_a) if left is not None else (m, z_m)
+    return prove_node(params, ctx, a, z_a, True, advice, left, right)
+
+
+def prove_join(params: PublicParams, left: Node, right: Node, advice_m: Advice) -> Node:
+    """A join node over `left` ++ `right`, applying no step; `advice_m` is the advice of the
+    right child's first step (F runs on it and its output is discarded)."""
+    ctx = left.statement.ctx
+    _check_link(
+        params, ctx, right, left.statement.b, left.statement.z_b, "right child starts", start=True
+    )
+    return prove_node(
+        params, ctx, left.statement.a, left.statement.z_a, False, advice_m, left, right
+    )
+
+
+def prove_node(
+    params: PublicParams,
+    ctx: bytes,
+    a: int,
+    z_a: Sequence[int],
+    step: bool,
+    advice: Advice,
+    left: Node | None,
+    right: Node | None,
+) -> Node:
+    """The four stages of the module docstring, without checking that the children adjoin
+    (`prove_step`/`prove_join` do): a node over children that do not is simply invalid."""
+    P, S = params.primary, params.secondary
+    z_a = tuple(z_a)
+    # 1. Secondary folds.
+    children = [_secondary_fold(params, c) for c in (left, right)]
+    (G_L, WG_L, _), (G_R, WG_R, _) = children
+    U2, W2, T_LR = nifs.prove(S, G_L, WG_L, G_R, WG_R, params.secondary_key)
+    # 2. P's witness and the fresh u1.
+    primary_children = [
+        None if c is None else _primary_child(params, c, comm_T)
+        for c, (_, _, comm_T) in zip((left, right), children, strict=True)
+    ]
+    generator = WitnessGenerator(FR)
+    PrimaryCircuit(params.step).synthesize(
+        generator,
+        PrimaryInputs(
+            params.d_S, ctx, a, z_a, step, primary_children[0], primary_children[1], T_LR, advice
+        ),
+    )
+    assignment = generator.assignment()
+    u1, w1 = fresh(
+        P, assignment.public, compact_from_ints(FR, assignment.private), params.primary_key
+    )
+    # 3. Primary folds.
+    V_L, WV_L = _running_or_zero(P, left)
+    V_R, WV_R = _running_or_zero(P, right)
+    U_LR, W_LR, T_a = nifs.prove(P, V_L, WV_L, V_R, WV_R, params.primary_key)
+    U1, W1, T_b = nifs.prove(P, U_LR, W_LR, u1, w1, params.primary_key)
+    # 4. S's witness and the fresh u2.
+    generator = WitnessGenerator(FQ)
+    SecondaryCircuit().synthesize(
+        generator,
+        SecondaryInputs(
+            params.d_P,
+            None if left is None else left.U1,
+            None if right is None else right.U1,
+            u1,
+            T_a,
+            T_b,
+        ),
+    )
+    assignment = generator.assignment()
+    w2 = compact_from_ints(FQ, assignment.private)
+    u2, _ = fresh(S, assignment.public, w2, params.secondary_key)
+    b, z_b = _end(params, a, z_a, step, advice, left, right)
+    statement = Statement(params.digest, ctx, a, b, z_a, z_b)
+    return Node(statement, U1, W1, U2, W2, u2.comm_W, w2)
+
+
+def verify_node(
+    params: PublicParams,
+    node: Node,
+    ctx: bytes | None = None,
+    a: int | None = None,
+    b: int | None = None,
+    z_a: Sequence[int] | None = None,
+) -> Statement:
+    """The full check a node runs before using a received one (§8.1): the statement is the
+    expected one (where given), W1 satisfies U1 on P, W2 satisfies U2 on S and w2 strictly
+    satisfies the fresh instance whose public inputs are the node's hashes. Returns the
+    statement; raises the specific error of the first check that fails."""
+    s = node.statement
+    if s.params_digest != params.digest:
+        raise ParameterMismatchError(
+            "the node was proven under other public parameters (another step circuit or version)"
+        )
+    for name, expected, got in (("ctx", ctx, s.ctx), ("a", a, s.a), ("b", b, s.b)):
+        if expected is not None and expected != got:
+            raise StatementMismatchError(f"the node's {name} is {got!r}, expected {expected!r}")
+    if z_a is not None and tuple(z_a) != s.z_a:
+        raise StatementMismatchError(
+            f"the node starts from z = {list(s.z_a)}, expected {list(z_a)}"
+        )
+    if len(s.z_a) != params.arity:
+        raise StatementMismatchError(
+            f"the node's states have {len(s.z_a)} elements; F's arity is {params.arity}"
+        )
+    u2 = fresh_secondary(params, node)
+    w2 = node.w2_witness()
+    checks = [
+        (params.primary, node.U1, node.W1, params.primary_key),
+        (params.secondary, node.U2, node.W2, params.secondary_key),
+        (params.secondary, u2, w2, params.secondary_key),
+    ]
+    for shape, instance, witness, _ in checks:
+        check_constraints(shape, instance, witness)
+    gamma = int.from_bytes(os.urandom(16), "little")
+    primary_ok = _batch_commitments(params.primary_key, [(node.U1, node.W1)], gamma)
+    secondary_ok = _batch_commitments(params.secondary_key, [(node.U2, node.W2), (u2, w2)], gamma)
+    if not (primary_ok and secondary_ok):
+        for shape, instance, witness, key in checks:
+            check_commitments(shape, instance, witness, key)
+        raise CommitmentMismatchError("a commitment does not match its witness")
+    return s
+
+
+def _batch_commitments(
+    key: CommitmentKey, pairs: Sequence[tuple[RelaxedInstance, RelaxedWitness]], gamma: int
+) -> bool:
+    """Whether Σ γ^(2i)·(W_i + γ·E_i) commits to Σ γ^(2i)·(comm_W_i + γ·comm_E_i): one MSM for
+    all the commitments of a curve (the keys are prefixes of one key). If any commitment
+    differs, the two sides agree for few γ: at most 2·len(pairs) of the 2^128."""
+    field = key.field
+    p = field.modulus
+    n = max(max(len(w.W), len(w.E)) for _, w in pairs)
+    total = field.zeros(n)
+    expected = key.curve.identity()
+    weight = 1
+    for instance, witness in pairs:
+        total = field.axpy(total, weight, _padded(field, witness.dense_W(), n))
+        total = field.axpy(total, weight * gamma % p, _padded(field, witness.E, n))
+        expected = expected + weight * instance.comm_W + (weight * gamma % p) * instance.comm_E
+        weight = weight * gamma * gamma % p
+    return key.commit(total) == expected
+
+
+def _padded(field: PrimeField, vector: Vector, n: int) -> Vector:
+    return np.concatenate([vector, field.zeros(n - len(vector))]) if len(vector) < n else vector
+
+
+def _check_link(
+    params: PublicParams,
+    ctx: bytes,
+    child: Node,
+    index: int,
+    z: tuple[int, ...],
+    what: str,
+    start: bool = False,
+) -> None:
+    s = child.statement
+    if s.params_digest != params.digest:
+        raise ParameterMismatchError("a child was proven under other public parameters")
+    if s.ctx != ctx:
+        raise ChildMismatchError("a child belongs to another job (ctx differs)")
+    got = (s.a, s.z_a) if start else (s.b, s.z_b)
+    if got != (index, z):
+        raise ChildMismatchError(
+            f"the {what} at step {got[0]} with z = {list(got[1])}; the node needs step {index} "
+            f"with z = {list(z)}"
+        )
+
+
+def _secondary_fold(
+    params: PublicParams, child: Node | None
+) -> tuple[RelaxedInstance, RelaxedWitness, CurvePoint]:
+    """G = U2 + u2 of a present child (with its cross term), or Z2 with a zero witness."""
+    S = params.secondary
+    if child is None:
+        zero = zero_instance(FQ, SECONDARY_PUBLIC)
+        return zero, _zero_witness(S), zero.comm_W
+    u2 = fresh_secondary(params, child)
+    return nifs.prove(S, child.U2, child.W2, u2, child.w2_witness(), params.secondary_key)
+
+
+def _primary_child(params: PublicParams, child: Node, comm_T: CurvePoint) -> PrimaryChild:
+    s = child.statement
+    return PrimaryChild(s.a, s.b, s.z_a, s.z_b, child.U2, fresh_secondary(params, child), comm_T)
+
+
+def _running_or_zero(
+    shape: R1CSShape, child: Node | None
+) -> tuple[RelaxedInstance, RelaxedWitness]:
+    if child is None:
+        return zero_instance(FR, PRIMARY_PUBLIC), _zero_witness(shape)
+    return child.U1, child.W1
+
+
+def _zero_witness(shape: R1CSShape) -> RelaxedWitness:
+    return RelaxedWitness(
+        shape.field.zeros(shape.n_private), shape.field.zeros(shape.n_constraints)
+    )
+
+
+def _end(
+    params: PublicParams,
+    a: int,
+    z_a: tuple[int, ...],
+    step: bool,
+    advice: Advice,
+    left: Node | None,
+    right: Node | None,
+) -> tuple[int, tuple[int, ...]]:
+    """(b, z_b) as P computes them: through the left child, the pivot step, the right child."""
+    if right is not None:
+        return right.statement.b, right.statement.z_b
+    m, z_m = (left.statement.b, left.statement.z_b) if left is not None else (a, z_a)
+    if not step:
+        return m, z_m
+    return m + 1, tuple(params.step.native(z_m, advice))
+
+
+__all__ = [
+    "fresh_secondary",
+    "node_hashes",
+    "prove_join",
+    "prove_node",
+    "prove_step",
+    "verify_node",
+]

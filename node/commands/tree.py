@@ -1,0 +1,198 @@
+"""`novanode prove` and `novanode verify`: a whole job proven locally as one tree, and its check.
+
+`prove` proves N steps of a step circuit (a built-in key, or a circom `.r1cs` with its `.wasm`)
+from z0 on P worker processes and writes the proof file `{"circuit": key, "node": root}`.
+`verify` rebuilds the parameters from the file's circuit key (a circom circuit needs its files
+again), checks the root node and prints its statement.
+
+Exit codes: 0 proven / valid, 1 an invalid proof or a final state other than --expect-zn, 2 input
+that cannot be read or used (named on stderr with the reason).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from crypto.circuit.builtins import builtin
+from crypto.circuit.circom_step import CircomStepCircuit
+from crypto.circuit.step import Advice, StepCircuit
+from crypto.errors import CryptoError, EncodingError
+from crypto.field import FR
+from crypto.tree.encoding import decode_node_file, encode_node_file
+from crypto.tree.node import NodeLayout
+from crypto.tree.params import public_params
+from crypto.tree.prover import verify_node
+from crypto.tree.scheduler import prove_job
+
+OK, INVALID, UNUSABLE = 0, 1, 2
+LOCAL_CTX = bytes(32)
+"""The job context of a local proof."""
+
+
+class _UnusableInputError(Exception):
+    """Input the command cannot use; carries the message for stderr."""
+
+
+def prove(
+    circuit: str,
+    *,
+    wasm: Path | None,
+    z0: str,
+    advice_path: Path | None,
+    steps: int,
+    workers: int,
+    out_path: Path,
+    cache_dir: Path | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Proves `steps` steps from z0 and writes the proof file to `out_path`."""
+    err = err or sys.stderr
+    try:
+        make = _circuit_factory(circuit, wasm)
+        step = make()
+        start = _state(z0, step.arity, "--z0")
+        advice = _advice(advice_path, steps)
+        if workers < 1:
+            raise _UnusableInputError("--workers must be at least 1")
+
+        def progress(done: int, total: int) -> None:
+            print(f"\rproved {done}/{total} nodes", end="" if done < total else "\n", file=err)
+
+        root = prove_job(make, LOCAL_CTX, start, advice, workers, cache_dir, progress)
+        out_path.write_bytes(encode_node_file(step.key, root))
+    except _UnusableInputError as exc:
+        print(f"novanode prove: {exc}", file=err)
+        return UNUSABLE
+    except OSError as exc:
+        print(f"novanode prove: cannot write {out_path}: {exc.strerror or exc}", file=err)
+        return UNUSABLE
+    except CryptoError as exc:
+        print(f"novanode prove: {exc}", file=err)
+        return UNUSABLE
+    print(f"wrote {out_path}: {steps} steps, z_N = {json.dumps(list(root.statement.z_b))}")
+    return OK
+
+
+def verify(
+    path: Path,
+    *,
+    expect_zn: str | None = None,
+    r1cs: Path | None = None,
+    wasm: Path | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Checks a proof file; prints its statement (exit 0), or the reason it is invalid (1)."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        data = _read(path)
+        params_by_key: dict[str, Any] = {}
+
+        def layout_for(key: str) -> NodeLayout:
+            make = _verifier_factory(key, r1cs, wasm)
+            params_by_key[key] = public_params(make())
+            layout: NodeLayout = params_by_key[key].layout()
+            return layout
+
+        try:
+            proof = decode_node_file(data, layout_for)
+        except EncodingError as exc:
+            raise _UnusableInputError(f"{path} is not a readable proof file: {exc}") from exc
+        params = params_by_key[proof.circuit]
+        expected = None if expect_zn is None else _state(expect_zn, params.arity, "--expect-zn")
+    except _UnusableInputError as exc:
+        print(f"novanode verify: {exc}", file=err)
+        return UNUSABLE
+    try:
+        statement = verify_node(params, proof.node, ctx=LOCAL_CTX, a=0)
+    except CryptoError as exc:
+        print(f"novanode verify: invalid proof: {exc}", file=err)
+        return INVALID
+    print(f"circuit: {proof.circuit}", file=out)
+    print(f"params:  {statement.params_digest.hex()}", file=out)
+    print(f"steps:   {statement.b}", file=out)
+    print(f"z0:      {json.dumps(list(statement.z_a))}", file=out)
+    print(f"zN:      {json.dumps(list(statement.z_b))}", file=out)
+    if expected is not None and tuple(expected) != statement.z_b:
+        print(f"novanode verify: the proof ends in a state other than {expect_zn}", file=err)
+        return INVALID
+    return OK
+
+
+def _circuit_factory(circuit: str, wasm: Path | None) -> Callable[[], StepCircuit]:
+    """A picklable constructor of the step circuit (worker processes build their own)."""
+    if circuit.startswith("builtin:"):
+        if wasm is not None:
+            raise _UnusableInputError("--wasm goes with a circom .r1cs circuit, not a built-in")
+        make: Callable[[], StepCircuit] = functools.partial(builtin, circuit)
+    else:
+        if wasm is None:
+            raise _UnusableInputError(f"{circuit}: a circom circuit needs --wasm PATH.wasm")
+        make = functools.partial(CircomStepCircuit.from_files, Path(circuit), wasm)
+    try:
+        make()
+    except OSError as exc:
+        raise _UnusableInputError(f"cannot read the circuit: {exc.strerror or exc}") from exc
+    except CryptoError as exc:
+        raise _UnusableInputError(f"{circuit} is not a usable step circuit: {exc}") from exc
+    return make
+
+
+def _verifier_factory(key: str, r1cs: Path | None, wasm: Path | None) -> Callable[[], StepCircuit]:
+    if key.startswith("builtin:"):
+        return _circuit_factory(key, None)
+    if r1cs is None or wasm is None:
+        raise _UnusableInputError(
+            f"the proof is of the circom circuit {key}: give its files with --r1cs and --wasm"
+        )
+    make = _circuit_factory(str(r1cs), wasm)
+    if make().key != key:
+        raise _UnusableInputError(f"{r1cs} is not the circuit the proof names ({key})")
+    return make
+
+
+def _state(text: str, arity: int, option: str) -> list[int]:
+    """A JSON array of `arity` field elements (integers or decimal strings)."""
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _UnusableInputError(f"{option} is not JSON: {exc}") from exc
+    if not isinstance(values, list) or len(values) != arity:
+        raise _UnusableInputError(f"{option} must be a JSON array of {arity} field elements")
+    state = []
+    for value in values:
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < FR.modulus:
+            raise _UnusableInputError(f"{option}: {value!r} is not an element of Fr")
+        state.append(value)
+    return state
+
+
+def _advice(path: Path | None, steps: int) -> list[Advice]:
+    """One input object per step from the JSON array at `path` (none: no advice)."""
+    if steps < 1:
+        raise _UnusableInputError("--steps must be at least 1")
+    if path is None:
+        return [None] * steps
+    try:
+        data = json.loads(_read(path))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _UnusableInputError(f"{path} is not JSON: {exc}") from exc
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise _UnusableInputError(f"{path} must hold a JSON array of input objects, one per step")
+    if len(data) != steps:
+        raise _UnusableInputError(f"{path} has {len(data)} input objects for {steps} steps")
+    return list(data)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _UnusableInputError(f"cannot read {path}: {exc.strerror or exc}") from exc

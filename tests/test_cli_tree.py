@@ -1,0 +1,92 @@
+"""`novanode prove` and `novanode verify` (issue 5's CLI), in-process through `node.cli.main`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from tree_samples import STEP_KEY, step
+
+from crypto.circuit.step import trace
+from crypto.tree.encoding import decode_node_file, encode_node_file
+from crypto.tree.params import public_params
+from node.cli import main
+
+Z0 = [7]
+
+
+@pytest.fixture(scope="module")
+def proof(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tree") / "proof.cbor"
+    code = main(
+        ["prove", "--circuit", STEP_KEY, "--z0", json.dumps(Z0), "--steps", "2", "--out", str(path)]
+    )
+    assert code == 0
+    return path
+
+
+def z_n() -> list[int]:
+    return trace(step(), Z0, [None, None])[-1]
+
+
+def test_prove_then_verify_prints_the_statement(
+    proof: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", str(proof), "--expect-zn", json.dumps(z_n())]) == 0
+    lines = dict(line.split(":", 1) for line in capsys.readouterr().out.splitlines())
+    assert lines["circuit"].strip() == STEP_KEY
+    assert lines["steps"].strip() == "2"
+    assert json.loads(lines["zN"]) == z_n()
+
+
+def test_another_final_state_fails(proof: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", str(proof), "--expect-zn", json.dumps([z_n()[0] + 1])]) == 1
+    assert "other than" in capsys.readouterr().err
+
+
+def test_a_tampered_proof_is_invalid(
+    proof: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A well-formed file whose statement claims another final state: exit 1."""
+    params = public_params(step())
+    original = decode_node_file(proof.read_bytes(), lambda key: params.layout())
+    statement = dataclasses.replace(original.node.statement, z_b=(z_n()[0] + 1,))
+    tampered = tmp_path / "tampered.cbor"
+    node = dataclasses.replace(original.node, statement=statement)
+    tampered.write_bytes(encode_node_file(original.circuit, node))
+    assert main(["verify", str(tampered)]) == 1
+    assert "invalid proof" in capsys.readouterr().err
+
+
+def test_unreadable_input_exits_2(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.cbor"
+    garbage.write_bytes(b"\xa1not a proof")
+    assert main(["verify", str(garbage)]) == 2
+    assert main(["verify", str(tmp_path / "missing.cbor")]) == 2
+    out = str(tmp_path / "x")
+    assert (
+        main(["prove", "--circuit", STEP_KEY, "--z0", "[1, 2]", "--steps", "1", "--out", out]) == 2
+    )
+    assert (
+        main(["prove", "--circuit", "builtin:nope", "--z0", "[1]", "--steps", "1", "--out", out])
+        == 2
+    )
+
+
+def test_circom_fixture_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two steps of the circom Poseidon chain (F = 518 constraints, arity 2, advice per step),
+    proven and verified against the final state circom's own trace records."""
+    fixture = Path(__file__).parent / "fixtures" / "circom" / "poseidon_chain"
+    r1cs, wasm = str(fixture / "poseidon_chain.r1cs"), str(fixture / "poseidon_chain.wasm")
+    advice = json.loads((fixture / "advice.json").read_text())[:2]
+    (tmp_path / "advice.json").write_text(json.dumps(advice))
+    out = str(tmp_path / "proof.cbor")
+    prove = ["prove", "--circuit", r1cs, "--wasm", wasm, "--z0", '["1", "0"]', "--steps", "2"]
+    assert main([*prove, "--advice", str(tmp_path / "advice.json"), "--out", out]) == 0
+    assert main(["verify", out]) == 2  # a circom proof needs its circuit's files
+    assert main(["verify", out, "--r1cs", r1cs, "--wasm", wasm]) == 0
+    z_n = json.loads(capsys.readouterr().out.split("zN:")[1])
+    trace = json.loads((fixture / "trace.json").read_text())
+    assert z_n == [int(v) for v in trace["steps"][1]["step_out"]]

@@ -1,0 +1,36 @@
+"""Public parameters of a tree (docs/tree-nova.md §9): deterministic, and F changes P and pp
+but never S."""
+
+from __future__ import annotations
+
+from tree_samples import step
+
+from crypto.circuit.builtins import builtin
+from crypto.tree.params import (
+    key_length,
+    params_digest,
+    public_params,
+    record_primary_shape,
+    record_secondary_shape,
+)
+
+
+def test_params_are_deterministic() -> None:
+    params = public_params(step())
+    assert public_params(step()) is params
+    assert params_digest(params.step_digest, params.arity, params.primary, params.secondary) == (
+        params.digest
+    )
+    assert record_secondary_shape().digest == params.d_S
+    assert len(params.primary_key) >= key_length(params.primary)
+    assert len(params.secondary_key) >= key_length(params.secondary)
+
+
+def test_another_step_circuit_changes_P_and_pp_but_not_S() -> None:
+    params = public_params(step())
+    other = builtin("builtin:cubic?log2=3")
+    primary = record_primary_shape(other)
+    assert primary.digest != params.d_P
+    assert primary.n_constraints == params.primary.n_constraints + 4  # F grew from 4 to 8
+    digest = params_digest(b"\x01" * 32, 1, primary, params.secondary)
+    assert digest != params.digest

@@ -3,6 +3,7 @@ damaged disk entry discarded and recorded again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from crypto.circuit.builtins.minroot import MinRoot
 from crypto.circuit.cache import ShapeCache, load_shape, save_shape
 from crypto.circuit.synthesis import record_step_shape
 from crypto.field import FQ, FR
+from crypto.group import G1, Curve, CurvePoint, Grumpkin, PointVector
 
 
 def same_shape(a: R1CSShape, b: R1CSShape) -> bool:
@@ -157,3 +159,58 @@ def test_keys_are_kept_apart(tmp_path: Path) -> None:
     assert fresh.get("a", Counting(b)).digest == a.digest
     assert fresh.get("b", Counting(a)).digest == b.digest
     assert FR is a.field
+
+
+LABEL = b"novanode/test/generators"
+
+
+@pytest.mark.parametrize("curve", [G1, Grumpkin], ids=lambda c: c.name)
+def test_generators_are_kept_and_read_back(
+    tmp_path: Path, curve: Curve[CurvePoint], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    derived = curve.derive_generators(LABEL, 9)
+    cache = ShapeCache(tmp_path)
+    assert cache.generators(curve, LABEL, 9).to_bytes() == derived.to_bytes()
+    cache.keep_generators(curve, LABEL, derived)
+    (path,) = (tmp_path / "generators").iterdir()
+    assert path.read_bytes()[: 9 * 32] == derived.to_bytes()
+
+    def no_derivation(*_: object) -> PointVector[CurvePoint]:
+        raise AssertionError("the stored generators were derived again")
+
+    monkeypatch.setattr(Curve, "derive_generators", no_derivation)
+    assert ShapeCache(tmp_path).generators(curve, LABEL, 9).to_bytes() == derived.to_bytes()
+    with pytest.raises(AssertionError, match="derived again"):
+        ShapeCache(tmp_path).generators(curve, LABEL, 8)
+
+
+def _swap_two_points(data: bytes) -> bytes:
+    return data[32:64] + data[:32] + data[64:]
+
+
+def _other_point(data: bytes) -> bytes:
+    point = Grumpkin.derive_generators(b"another label", 1).to_bytes()
+    return point + data[32:]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[:-1],
+        lambda data: data + b"\x00",
+        _swap_two_points,
+        _other_point,
+        lambda data: b"\xff" * 32 + data[32:],
+    ],
+)
+def test_damaged_generators_are_derived_again(
+    tmp_path: Path, damage: Callable[[bytes], bytes]
+) -> None:
+    derived = Grumpkin.derive_generators(LABEL, 4)
+    ShapeCache(tmp_path).keep_generators(Grumpkin, LABEL, derived)
+    (path,) = (tmp_path / "generators").iterdir()
+    path.write_bytes(damage(path.read_bytes()))
+    assert ShapeCache(tmp_path).generators(Grumpkin, LABEL, 4).to_bytes() == derived.to_bytes()
+    assert not path.exists()
+    ShapeCache(tmp_path).keep_generators(Grumpkin, LABEL, derived)
+    assert ShapeCache(tmp_path).generators(Grumpkin, LABEL, 4).to_bytes() == derived.to_bytes()

@@ -3,9 +3,13 @@ but never S."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tree_samples import step
 
 from crypto.circuit.builtins import builtin
+from crypto.circuit.cache import ShapeCache
+from crypto.folding.commitment import COMMITMENT_LABEL
 from crypto.tree.params import (
     key_length,
     params_digest,
@@ -34,3 +38,13 @@ def test_another_step_circuit_changes_P_and_pp_but_not_S() -> None:
     assert primary.n_constraints == params.primary.n_constraints + 4  # F grew from 4 to 8
     digest = params_digest(b"\x01" * 32, 1, primary, params.secondary)
     assert digest != params.digest
+
+
+def test_a_cache_directory_receives_both_keys(tmp_path: Path) -> None:
+    """Worker processes read the keys' generators from the directory instead of deriving them."""
+    params = public_params(step(), ShapeCache(tmp_path))
+    cache = ShapeCache(tmp_path)
+    for key in (params.primary_key, params.secondary_key):
+        stored = cache.generators(key.curve, COMMITMENT_LABEL, len(key))
+        assert stored.to_bytes() == key.bases.to_bytes()
+    assert len(list((tmp_path / "generators").iterdir())) == 2

@@ -5,11 +5,17 @@ one circuit, or restarting, should pay that once. The disk layout under a cache 
 
     keys/<sha256 of the key>   the digest (64 hex characters) of the key's shape
     shapes/<digest>.npz        the shape's CSR arrays, written by numpy without pickling
+    generators/<name>-<n>.bin  n commitment-key generators: their compressed encodings, then
+                               the SHA-256 of those (name = SHA-256 of the curve and label)
 
 A stored shape is rebuilt through `R1CSShape.from_csr`, which recomputes the digest; a file whose
 digest differs from its name (corrupt, truncated, or edited) is discarded and the shape
-recorded again. The directory should still be the node's own: the cache trusts that a key's
-index file names the shape of that key.
+recorded again. Generators are stored because deriving them (hashing to the curve) costs
+seconds per process; decoding them strictly costs about half of that. A generator file that is
+not exactly n encodings and their checksum, or holds an invalid point, is discarded and the
+generators derived again. The directory should still be the node's own: the cache trusts that
+a key's index file names the shape of that key, and that a generator file holds the points its
+name says.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import numpy as np
 
@@ -31,12 +37,16 @@ from crypto.circuit.step import StepCircuit
 from crypto.circuit.synthesis import DirectShape, record_step_shape
 from crypto.errors import CryptoError
 from crypto.field import FQ, FR, PrimeField
+from crypto.group import Curve, CurvePoint, PointVector
 
 _log = logging.getLogger(__name__)
 
 _DIGEST_HEX = re.compile(r"[0-9a-f]{64}")
 _FIELDS: dict[str, PrimeField] = {FR.name: FR, FQ.name: FQ}
 _MATRICES = ("A", "B", "C")
+_POINT_BYTES = 32
+P = TypeVar("P", bound=CurvePoint)
+_CHECKSUM_BYTES = 32
 
 
 class ShapeCache:
@@ -63,6 +73,30 @@ class ShapeCache:
         if field is FR and isinstance(circuit, DirectShape):
             return self.get(f"{circuit.key}#{field.name}", circuit.direct_shape)
         return self.get(f"{circuit.key}#{field.name}", lambda: record_step_shape(circuit, field))
+
+    def generators(self, curve: Curve[P], label: bytes, n: int) -> PointVector[P]:
+        """`curve.derive_generators(label, n)`, read from the directory where stored there."""
+        path = self._generators_path(curve, label, n)
+        if path is not None:
+            stored = _load_generators(curve, path, n)
+            if stored is not None:
+                return stored
+        return curve.derive_generators(label, n)
+
+    def keep_generators(self, curve: Curve[P], label: bytes, bases: PointVector[P]) -> None:
+        """Stores `bases` (the generators of `label`) in the directory, unless already there."""
+        path = self._generators_path(curve, label, len(bases))
+        if path is None or path.exists():
+            return
+        encoded = bases.to_bytes()
+        checksum = hashlib.sha256(encoded).digest()
+        _write_atomically(path, lambda out: out.write(encoded + checksum))
+
+    def _generators_path(self, curve: Curve[P], label: bytes, n: int) -> Path | None:
+        if self.directory is None:
+            return None
+        name = hashlib.sha256(curve.name.encode() + b"\x00" + label).hexdigest()
+        return self.directory / "generators" / f"{name}-{n}.bin"
 
     def _paths(self, key: str) -> tuple[Path, Path] | None:
         if self.directory is None:
@@ -101,6 +135,28 @@ class ShapeCache:
         digest = shape.digest.hex()
         save_shape(shape, shapes / f"{digest}.npz")
         _write_atomically(index, lambda out: out.write(digest.encode()))
+
+
+def _load_generators(curve: Curve[P], path: Path, n: int) -> PointVector[P] | None:
+    """The generators stored at `path`, or None (the file removed) if it is unusable."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    encoded, checksum = data[:-_CHECKSUM_BYTES], data[-_CHECKSUM_BYTES:]
+    problem = None
+    if len(data) != n * _POINT_BYTES + _CHECKSUM_BYTES:
+        problem = f"it holds {len(data)} bytes, not {n} points and a checksum"
+    elif hashlib.sha256(encoded).digest() != checksum:
+        problem = "its checksum does not match"
+    else:
+        try:
+            return curve.vector_from_bytes(encoded)
+        except CryptoError as exc:
+            problem = str(exc)
+    _log.warning("discarding cached generators %s: %s", path, problem)
+    path.unlink(missing_ok=True)
+    return None
 
 
 def save_shape(shape: R1CSShape, path: Path) -> None:

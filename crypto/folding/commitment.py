@@ -15,6 +15,7 @@ Nova as used here needs binding only.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Final
 
 from crypto.errors import FieldMismatchError, ShapeMismatchError
@@ -82,10 +83,17 @@ _keys: dict[tuple[str, int], CommitmentKey] = {}
 _lock = threading.Lock()
 
 
-def commitment_key(field: PrimeField, n: int) -> CommitmentKey:
+Generators = Callable[[Curve[CurvePoint], bytes, int], PointVector[CurvePoint]]
+"""What provides ``curve.derive_generators(label, n)`` (it may read them from a cache)."""
+
+
+def commitment_key(
+    field: PrimeField, n: int, generators: Generators | None = None
+) -> CommitmentKey:
     """The key committing vectors of up to ``n`` elements of ``field``, cached per (curve, n).
 
-    A key already cached for a longer length provides its prefix instead of a new derivation.
+    A key already cached for a longer length provides its prefix instead of a new derivation;
+    otherwise ``generators`` (by default the curve's derivation) provides the points.
     """
     if n < 0:
         raise ShapeMismatchError(f"a commitment key cannot have {n} generators")
@@ -97,6 +105,7 @@ def commitment_key(field: PrimeField, n: int) -> CommitmentKey:
             if longer:
                 bases = min(longer, key=len)._bases_for(n)
             else:
-                bases = curve.derive_generators(COMMITMENT_LABEL, n)
+                derive = generators if generators is not None else Curve.derive_generators
+                bases = derive(curve, COMMITMENT_LABEL, n)
             key = _keys[(curve.name, n)] = CommitmentKey(field, bases)
         return key

@@ -23,7 +23,7 @@ from crypto.circuit.shape import R1CSShape
 from crypto.circuit.step import StepCircuit
 from crypto.circuit.system import ShapeRecorder
 from crypto.field import FQ, FR
-from crypto.folding.commitment import CommitmentKey, commitment_key
+from crypto.folding.commitment import COMMITMENT_LABEL, CommitmentKey, commitment_key
 from crypto.tree.augmented import PrimaryCircuit, SecondaryCircuit
 from crypto.tree.node import NodeLayout
 
@@ -107,7 +107,8 @@ _PARAMS: dict[bytes, PublicParams] = {}
 
 def public_params(step: StepCircuit, cache: ShapeCache | None = None) -> PublicParams:
     """The parameters of `step`, built once per process and step shape (shapes through `cache`,
-    by default an in-memory one; give a `ShapeCache(directory)` to keep them on disk)."""
+    by default an in-memory one; give a `ShapeCache(directory)` to keep them, and the commitment
+    keys' generators, on disk)."""
     shapes = cache if cache is not None else _SHAPES
     step_digest = shapes.step_shape(step).digest
     known = _PARAMS.get(step_digest)
@@ -120,19 +121,19 @@ def public_params(step: StepCircuit, cache: ShapeCache | None = None) -> PublicP
         SECONDARY_KEY,
         lambda: known.secondary if known is not None else record_secondary_shape(),
     )
-    if known is not None:
-        return known
-    params = PublicParams(
-        step=step,
-        step_digest=step_digest,
-        primary=primary,
-        secondary=secondary,
-        primary_key=commitment_key(FR, key_length(primary)),
-        secondary_key=commitment_key(FQ, key_length(secondary)),
-        digest=params_digest(step_digest, step.arity, primary, secondary),
-    )
-    _PARAMS[step_digest] = params
-    return params
+    if known is None:
+        known = _PARAMS[step_digest] = PublicParams(
+            step=step,
+            step_digest=step_digest,
+            primary=primary,
+            secondary=secondary,
+            primary_key=commitment_key(FR, key_length(primary), shapes.generators),
+            secondary_key=commitment_key(FQ, key_length(secondary), shapes.generators),
+            digest=params_digest(step_digest, step.arity, primary, secondary),
+        )
+    for key in (known.primary_key, known.secondary_key):
+        shapes.keep_generators(key.curve, COMMITMENT_LABEL, key.bases)
+    return known
 
 
 __all__ = [

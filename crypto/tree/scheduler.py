@@ -5,14 +5,16 @@ step m, with a left subtree over [a, m) if m > a and a right subtree over [m + 1
 m + 1 < b. The tree's depth is ⌈log₂(n + 1)⌉ and any shape gives the same root statement.
 
 `prove_range` proves it in this process (P = 1). `prove_job` runs the nodes on a pool of P
-worker processes, each deriving the parameters once (from a shared on-disk shape cache when
-given one); a node is submitted as soon as its children are proven, and nodes travel between
-processes as their canonical CBOR blobs (`crypto.tree.encoding`).
+worker processes, each building the parameters once from an on-disk shape cache this process
+fills (shapes and commitment-key generators, read back rather than derived); a node is
+submitted as soon as its children are proven, and nodes travel between processes as their
+canonical CBOR blobs (`crypto.tree.encoding`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -108,9 +110,13 @@ def prove_job(
 
     `make_circuit` builds the step circuit in each process (it must pickle: e.g. a
     `functools.partial` of `builtin`); `cache_dir` is a `ShapeCache` directory the processes
-    share, so the shapes are recorded once."""
+    share, so the shapes are recorded and the keys derived once (without one, a temporary
+    directory lasting the job serves the workers)."""
     if workers < 1:
         raise StepCircuitError(f"a job runs on at least one worker, not {workers}")
+    if workers > 1 and cache_dir is None:
+        with tempfile.TemporaryDirectory(prefix="novanode-params-") as shared:
+            return prove_job(make_circuit, ctx, z0, advice, workers, Path(shared), progress)
     cache = ShapeCache(cache_dir) if cache_dir is not None else None
     params = public_params(make_circuit(), cache)
     if workers == 1:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from crypto.circuit.gadgets.boolean import TRUE, Boolean, and_
-from crypto.circuit.lc import ONE, LCLike, LinearCombination
-from crypto.circuit.system import ConstraintSystem
+from crypto.circuit.lc import ONE, LCLike, LinearCombination, private_var
+from crypto.circuit.system import ConstraintSystem, WitnessGenerator
 from crypto.errors import UnsupportedParameterError
 
 
@@ -30,6 +30,15 @@ def to_bits(cs: ConstraintSystem, x: LCLike, n_bits: int, name: str = "bits") ->
             f"cannot decompose into {n_bits} bits: the field's elements have {field_bits}"
         )
     with cs.namespace(name):
+        if type(cs) is WitnessGenerator:
+            # Witness only: the same bits, appended at once (no call per bit). Subclasses may
+            # watch each alloc by name, so they take the general path.
+            known = cs.value(x)
+            first = cs.extend([known >> i & 1 for i in range(n_bits)])
+            bits = [Boolean(private_var(first + i).lc()) for i in range(n_bits)]
+            if n_bits == field_bits:
+                enforce_at_most(cs, bits, cs.modulus - 1, "canonical")
+            return bits
         value = cs.value(x) if cs.computes_values else None
         bits = [
             Boolean.alloc(cs, None if value is None else bool(value >> i & 1), f"bit{i}")

@@ -127,7 +127,7 @@ def _permute(
     Combinations are tracked only where constraints are recorded; the witness-only mode builds
     just the output, from the last (full) round's S-box outputs.
     """
-    if isinstance(cs, WitnessGenerator) and not cs.records_constraints:
+    if type(cs) is WitnessGenerator:  # subclasses may watch each alloc by name
         return _permute_witness(cs, params, state)
     p, t = params.modulus, params.t
     record = cs.records_constraints
@@ -266,7 +266,8 @@ def _mix_constants(params: PoseidonParams, constants: list[int | None]) -> list[
 
 
 def _dot(row: Sequence[int], values: Sequence[int], p: int) -> int:
-    return sum(map(operator.mul, row, values)) % p
+    total: int = sum(map(operator.mul, row, values))
+    return total % p
 
 
 def _constant_of(lc: LinearCombination, p: int) -> int | None:

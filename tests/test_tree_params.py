@@ -16,8 +16,9 @@ from crypto.tree.params import (
 
 
 def test_params_are_deterministic() -> None:
-    params = public_params(step())
-    assert public_params(step()) is params
+    F = step()
+    params = public_params(F)
+    assert public_params(F) is params
     assert params_digest(params.step_digest, params.arity, params.primary, params.secondary) == (
         params.digest
     )
@@ -34,3 +35,13 @@ def test_another_step_circuit_changes_P_and_pp_but_not_S() -> None:
     assert primary.n_constraints == params.primary.n_constraints + 4  # F grew from 4 to 8
     digest = params_digest(b"\x01" * 32, 1, primary, params.secondary)
     assert digest != params.digest
+
+
+def test_parameters_carry_the_step_they_are_asked_for() -> None:
+    """Two instances of one shape share the derived parameters, but each gets its own step (a
+    circom circuit may take its values from the wasm generator or from recorded witnesses)."""
+    first, second = step(), step()
+    params = public_params(first)
+    other = public_params(second)
+    assert (params.step, other.step) == (first, second)
+    assert other.digest == params.digest and other.primary_key is params.primary_key

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from crypto.circuit.cache import ShapeCache
@@ -121,7 +121,9 @@ def public_params(step: StepCircuit, cache: ShapeCache | None = None) -> PublicP
         lambda: known.secondary if known is not None else record_secondary_shape(),
     )
     if known is not None:
-        return known
+        # Same shape, but the step's values may come from elsewhere (circom: the wasm
+        # generator or recorded witnesses): the parameters carry the step they were asked for.
+        return known if known.step is step else replace(known, step=step)
     params = PublicParams(
         step=step,
         step_digest=step_digest,

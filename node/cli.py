@@ -35,8 +35,15 @@ def build_parser() -> argparse.ArgumentParser:
     prove.add_argument(
         "--circuit", required=True, metavar="builtin:NAME|PATH.r1cs", help="the step circuit"
     )
-    prove.add_argument(
+    witnesses = prove.add_mutually_exclusive_group()
+    witnesses.add_argument(
         "--wasm", type=Path, metavar="PATH.wasm", help="a circom circuit's generator"
+    )
+    witnesses.add_argument(
+        "--witness-dir",
+        type=Path,
+        metavar="DIR",
+        help="a circom circuit's steps recorded beforehand, one .wtns file per step",
     )
     prove.add_argument(
         "--z0", required=True, metavar="JSON", help="the initial state, a JSON array"
@@ -78,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         return tree.prove(
             args.circuit,
             wasm=args.wasm,
+            witness_dir=args.witness_dir,
             z0=args.z0,
             advice_path=args.advice,
             steps=args.steps,

@@ -90,3 +90,44 @@ def test_circom_fixture_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     z_n = json.loads(capsys.readouterr().out.split("zN:")[1])
     trace = json.loads((fixture / "trace.json").read_text())
     assert z_n == [int(v) for v in trace["steps"][1]["step_out"]]
+
+
+def test_circom_job_from_recorded_witnesses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Three steps from the fixture's .wtns files, no wasm while proving; progress on stderr, a
+    line per proven node; the proof verifies like one proven with the wasm generator."""
+    fixture = Path(__file__).parent / "fixtures" / "circom" / "poseidon_chain"
+    r1cs, wasm = str(fixture / "poseidon_chain.r1cs"), str(fixture / "poseidon_chain.wasm")
+    out = str(tmp_path / "proof.cbor")
+    prove = ["prove", "--circuit", r1cs, "--witness-dir", str(fixture), "--z0", '["1", "0"]']
+    assert main([*prove, "--steps", "3", "--out", out]) == 0
+    progress = [line.split(" (")[0] for line in capsys.readouterr().err.splitlines()]
+    assert progress == [f"proved {i}/3 nodes" for i in (1, 2, 3)]
+    assert main(["verify", out, "--r1cs", r1cs, "--wasm", wasm]) == 0
+    z_n = json.loads(capsys.readouterr().out.split("zN:")[1])
+    trace = json.loads((fixture / "trace.json").read_text())
+    assert z_n == [int(v) for v in trace["steps"][2]["step_out"]]
+
+
+def test_recorded_witnesses_that_cannot_be_used_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "circom" / "poseidon_chain"
+    r1cs = str(fixture / "poseidon_chain.r1cs")
+    out = str(tmp_path / "proof.cbor")
+    prove = ["prove", "--circuit", r1cs, "--steps", "1", "--out", out]
+    # A start no recorded step has.
+    assert main([*prove, "--witness-dir", str(fixture), "--z0", '["2", "0"]']) == 2
+    assert "no recorded step starts from" in capsys.readouterr().err
+    # No witnesses at all, and advice that the witnesses already hold.
+    assert main([*prove, "--witness-dir", str(tmp_path), "--z0", '["1", "0"]']) == 2
+    assert "holds no .wtns files" in capsys.readouterr().err
+    advice = str(fixture / "advice.json")
+    with_advice = [*prove, "--witness-dir", str(fixture), "--advice", advice, "--z0", "[1, 0]"]
+    assert main(with_advice) == 2
+    assert "exclude each other" in capsys.readouterr().err
+    # A built-in has no witnesses to record.
+    builtin = ["prove", "--circuit", STEP_KEY, "--witness-dir", str(fixture), "--z0", "[1]"]
+    assert main([*builtin, "--steps", "1", "--out", out]) == 2
+    assert "not a built-in" in capsys.readouterr().err

@@ -21,7 +21,8 @@ from crypto.tree.params import (
 
 def test_params_are_deterministic() -> None:
     params = public_params(step())
-    assert public_params(step()) is params
+    again = public_params(step())
+    assert again.digest == params.digest and again.primary is params.primary
     assert params_digest(params.step_digest, params.arity, params.primary, params.secondary) == (
         params.digest
     )
@@ -48,3 +49,13 @@ def test_a_cache_directory_receives_both_keys(tmp_path: Path) -> None:
         stored = cache.generators(key.curve, COMMITMENT_LABEL, len(key))
         assert stored.to_bytes() == key.bases.to_bytes()
     assert len(list((tmp_path / "generators").iterdir())) == 2
+
+
+def test_parameters_carry_the_step_they_are_asked_for() -> None:
+    """Two instances of one shape share the derived parameters, but each gets its own step (a
+    circom circuit may take its values from the wasm generator or from recorded witnesses)."""
+    first, second = step(), step()
+    params = public_params(first)
+    other = public_params(second)
+    assert (params.step, other.step) == (first, second)
+    assert other.digest == params.digest and other.primary_key is params.primary_key

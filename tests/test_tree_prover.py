@@ -30,7 +30,8 @@ from crypto.tree.prover import (
     prove_step,
     verify_node,
 )
-from crypto.tree.scheduler import pivot, prove_range
+from crypto.tree.scheduler import prove_range
+from protocol.tree import pivot
 
 CTX = bytes(32)
 Z0 = (7,)

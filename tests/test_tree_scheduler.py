@@ -1,5 +1,5 @@
-"""The in-order tree (docs/tree-nova.md §2.3) and the job scheduler: P = 2 worker processes give
-the root that P = 1 gives."""
+"""The job scheduler: P = 2 worker processes give the root that P = 1 gives. The tree's shape
+is `protocol.tree`'s, tested in test_protocol_tree.py."""
 
 from __future__ import annotations
 
@@ -14,26 +14,12 @@ from crypto.circuit.step import trace
 from crypto.errors import StepCircuitError
 from crypto.tree.params import public_params
 from crypto.tree.prover import verify_node
-from crypto.tree.scheduler import in_order_tasks, pivot, prove_job
-
-
-def test_in_order_tree_covers_every_step_once() -> None:
-    for n in range(1, 40):
-        tasks = in_order_tasks(0, n)
-        assert sorted(t.m for t in tasks) == list(range(n))
-        root = tasks[-1]
-        assert (root.a, root.b, root.m) == (0, n, pivot(0, n))
-        for t in tasks:
-            left = None if t.left is None else tasks[t.left]
-            right = None if t.right is None else tasks[t.right]
-            assert (left.a, left.b) == (t.a, t.m) if left else t.m == t.a
-            assert (right.a, right.b) == (t.m + 1, t.b) if right else t.m + 1 == t.b
-        assert len(tasks) == n
+from crypto.tree.scheduler import prove_job, prove_range
 
 
 def test_empty_ranges_and_no_workers_are_refused() -> None:
     with pytest.raises(StepCircuitError):
-        in_order_tasks(3, 3)
+        prove_range(public_params(step()), bytes(32), 3, (7,), [])
     with pytest.raises(StepCircuitError):
         prove_job(functools.partial(builtin, STEP_KEY), bytes(32), (7,), [None], workers=0)
 

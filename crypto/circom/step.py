@@ -63,3 +63,30 @@ class CircomStep:
         if step_in(witness, self.arity) != tuple(z):
             raise StepCircuitError("the circuit's public inputs are not its step_in signal")
         return witness
+
+
+class RecordedSteps:
+    """Steps whose witnesses were computed beforehand (one `.wtns` per step), for proving
+    without the wasm generator. A step's witness is the one that starts from its z; the advice
+    is already inside it, so `run` ignores the advice it is given."""
+
+    def __init__(self, r1cs: R1CSFile, witnesses: Sequence[Witness]) -> None:
+        self.r1cs = r1cs
+        self.arity = step_arity(r1cs)
+        self._by_start: dict[tuple[int, ...], Witness] = {}
+        for index, witness in enumerate(witnesses):
+            witness.check_against(r1cs)
+            start = step_in(witness, self.arity)
+            earlier = self._by_start.setdefault(start, witness)
+            if step_out(earlier, self.arity) != step_out(witness, self.arity):
+                raise StepCircuitError(
+                    f"recorded step {index} starts from the state of an earlier one but ends "
+                    f"elsewhere: which one a step from z = {list(start)} takes is ambiguous"
+                )
+
+    def run(self, z: Sequence[int], advice: Mapping[str, InputValue]) -> Witness:
+        """The recorded witness that starts from `z`."""
+        witness = self._by_start.get(tuple(z))
+        if witness is None:
+            raise StepCircuitError(f"no recorded step starts from z = {list(z)}")
+        return witness

@@ -9,8 +9,8 @@ Two views of one circuit:
   caller's variable z[j], the constant wire is `ONE`, and every other wire (step_out included)
   becomes a new private variable, in wire order; circom's constraints are then replayed over
   those variables, so the embedding adds exactly circom's constraints. It returns the
-  variables of step_out. Values come from the wasm witness generator, or from a precomputed
-  witness (a step's `.wtns`) through `embed`.
+  variables of step_out. Values come from the wasm witness generator (`from_files`), or from
+  the steps' precomputed `.wtns` files (`from_witnesses`); both give the same shape and key.
 """
 
 from __future__ import annotations
@@ -20,7 +20,16 @@ from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
-from crypto.circom import CircomStep, R1CSFile, WitnessCalculator, load_r1cs, step_in, step_out
+from crypto.circom import (
+    CircomStep,
+    R1CSFile,
+    RecordedSteps,
+    WitnessCalculator,
+    load_r1cs,
+    load_wtns,
+    step_in,
+    step_out,
+)
 from crypto.circom.r1cs import LinearCombination as WireCombination
 from crypto.circom.wtns import Witness
 from crypto.circuit.lc import ONE, LinearCombination, Var, private_var
@@ -33,20 +42,31 @@ from crypto.field import FR
 
 
 class CircomStepCircuit:
-    """A circom step circuit: its constraint system and its wasm witness generator."""
+    """A circom step circuit: its constraint system and where its steps' witnesses come from
+    (the wasm witness generator, or recorded `.wtns` files)."""
 
-    def __init__(self, r1cs: R1CSFile, calculator: WitnessCalculator, key: str) -> None:
+    def __init__(self, r1cs: R1CSFile, steps: CircomStep | RecordedSteps, key: str) -> None:
         """`key` names the circuit (`from_files` derives it from the .r1cs bytes)."""
-        self._step = CircomStep(r1cs, calculator)
+        self._step = steps
         self.r1cs = r1cs
         self._key = key
 
     @classmethod
     def from_files(cls, r1cs_path: str | Path, wasm_path: str | Path) -> CircomStepCircuit:
         """The circuit of a `.r1cs` file with the `.wasm` generator circom compiled with it."""
-        data = Path(r1cs_path).read_bytes()
-        key = "circom:" + hashlib.sha256(data).hexdigest()
-        return cls(load_r1cs(r1cs_path), WitnessCalculator.from_file(wasm_path), key)
+        r1cs = load_r1cs(r1cs_path)
+        steps = CircomStep(r1cs, WitnessCalculator.from_file(wasm_path))
+        return cls(r1cs, steps, _key(r1cs_path))
+
+    @classmethod
+    def from_witnesses(
+        cls, r1cs_path: str | Path, wtns_paths: Sequence[str | Path]
+    ) -> CircomStepCircuit:
+        """The circuit of a `.r1cs` file whose steps are the given recorded witnesses: it can
+        prove only those steps, and needs no wasm."""
+        r1cs = load_r1cs(r1cs_path)
+        steps = RecordedSteps(r1cs, [load_wtns(path) for path in wtns_paths])
+        return cls(r1cs, steps, _key(r1cs_path))
 
     @property
     def arity(self) -> int:
@@ -123,6 +143,10 @@ class CircomStepCircuit:
                 f"circom constraint {index}",
             )
         return wires[1 : 1 + arity]
+
+
+def _key(r1cs_path: str | Path) -> str:
+    return "circom:" + hashlib.sha256(Path(r1cs_path).read_bytes()).hexdigest()
 
 
 def _combination(terms: WireCombination, ids: list[int]) -> LinearCombination:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from crypto.circuit.cache import ShapeCache
@@ -133,7 +133,9 @@ def public_params(step: StepCircuit, cache: ShapeCache | None = None) -> PublicP
         )
     for key in (known.primary_key, known.secondary_key):
         shapes.keep_generators(key.curve, COMMITMENT_LABEL, key.bases)
-    return known
+    # Same shape, but the step's values may come from elsewhere (circom: the wasm generator or
+    # recorded witnesses): the parameters carry the step they were asked for.
+    return known if known.step is step else replace(known, step=step)
 
 
 __all__ = [

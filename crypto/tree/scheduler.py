@@ -1,8 +1,8 @@
 """Proving a whole range bottom-up as the in-order tree of its steps (docs/tree-nova.md §2.3).
 
-A range [a, b) of n ≥ 1 steps has its pivot at m = a + ⌊n/2⌋: the node for it applies F at
-step m, with a left subtree over [a, m) if m > a and a right subtree over [m + 1, b) if
-m + 1 < b. The tree's depth is ⌈log₂(n + 1)⌉ and any shape gives the same root statement.
+The tree's shape is the protocol's (SPEC.md §7, `protocol.tree.local_nodes`): a range [a, b) of
+n ≥ 1 steps has its pivot at m = a + ⌊n/2⌋, the node for it applies F at step m between a left
+subtree over [a, m) and a right subtree over [m + 1, b), each absent when empty.
 
 `prove_range` proves it in this process (P = 1). `prove_job` runs the nodes on a pool of P
 worker processes, each building the parameters once from an on-disk shape cache this process
@@ -17,7 +17,6 @@ import multiprocessing
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
 from pathlib import Path
 
 from crypto.circuit.cache import ShapeCache
@@ -27,42 +26,17 @@ from crypto.tree.encoding import decode_node, encode_node
 from crypto.tree.node import Node
 from crypto.tree.params import PublicParams, public_params
 from crypto.tree.prover import prove_step
+from protocol.tree import Range, StepNode, local_nodes
 
 Progress = Callable[[int, int], None]
 """Called with (nodes proven, nodes in all) after each node."""
 
 
-def pivot(a: int, b: int) -> int:
-    """The step the node over [a, b) applies F to."""
-    return a + (b - a) // 2
-
-
-@dataclass(frozen=True)
-class Task:
-    """One node of the in-order tree: range [a, b), pivot m, children as task indices."""
-
-    a: int
-    b: int
-    m: int
-    left: int | None
-    right: int | None
-
-
-def in_order_tasks(a: int, b: int) -> list[Task]:
-    """The nodes of the in-order tree over [a, b), children before parents (the root last)."""
-    if not a < b:
+def _step_nodes(a: int, b: int) -> tuple[StepNode, ...]:
+    """The in-order tree's step nodes over [a, b), children first (`protocol.tree.local_nodes`)."""
+    if not 0 <= a < b:
         raise StepCircuitError(f"a range has at least one step; got [{a}, {b})")
-    tasks: list[Task] = []
-
-    def add(lo: int, hi: int) -> int:
-        m = pivot(lo, hi)
-        left = add(lo, m) if m > lo else None
-        right = add(m + 1, hi) if m + 1 < hi else None
-        tasks.append(Task(lo, hi, m, left, right))
-        return len(tasks) - 1
-
-    add(a, b)
-    return tasks
+    return local_nodes(a, b)
 
 
 def _states(
@@ -84,17 +58,19 @@ def prove_range(
 ) -> Node:
     """The root node over [a, a + len(advice)) from z_a, in this process (P = 1); advice[i]
     is step a + i's."""
-    tasks = in_order_tasks(a, a + len(advice))
+    tasks = _step_nodes(a, a + len(advice))
     states = _states(params, z_a, advice)
-    nodes: list[Node] = []
+    nodes: dict[Range, Node] = {}
     for task in tasks:
-        i = task.m - a
+        i = task.pivot - a
         left = None if task.left is None else nodes[task.left]
         right = None if task.right is None else nodes[task.right]
-        nodes.append(prove_step(params, ctx, task.m, states[i], advice[i], left, right))
+        nodes[task.start, task.end] = prove_step(
+            params, ctx, task.pivot, states[i], advice[i], left, right
+        )
         if progress is not None:
             progress(len(nodes), len(tasks))
-    return nodes[-1]
+    return nodes[a, a + len(advice)]
 
 
 def prove_job(
@@ -121,40 +97,36 @@ def prove_job(
     params = public_params(make_circuit(), cache)
     if workers == 1:
         return prove_range(params, ctx, 0, z0, advice, progress)
-    tasks = in_order_tasks(0, len(advice))
+    tasks = _step_nodes(0, len(advice))
     states = _states(params, z0, advice)
-    blobs: dict[int, bytes] = {}
-    running: dict[Future[bytes], int] = {}
-    waiting = list(range(len(tasks)))
+    blobs: dict[Range, bytes] = {}
+    running: dict[Future[bytes], StepNode] = {}
+    waiting = list(tasks)
     # Spawned, not forked: the kernel's thread pool does not survive a fork.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         workers, context, initializer=_init_worker, initargs=(make_circuit, cache_dir)
     ) as pool:
         while waiting or running:
-            for index in [i for i in waiting if _ready(tasks[i], blobs)]:
-                waiting.remove(index)
-                task = tasks[index]
+            for task in [t for t in waiting if all(c in blobs for c in t.children)]:
+                waiting.remove(task)
                 future = pool.submit(
                     _prove_task,
                     ctx,
-                    task.m,
-                    states[task.m],
-                    advice[task.m],
+                    task.pivot,
+                    states[task.pivot],
+                    advice[task.pivot],
                     None if task.left is None else blobs[task.left],
                     None if task.right is None else blobs[task.right],
                 )
-                running[future] = index
+                running[future] = task
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                blobs[running.pop(future)] = future.result()
+                task = running.pop(future)
+                blobs[task.start, task.end] = future.result()
                 if progress is not None:
                     progress(len(blobs), len(tasks))
-    return decode_node(blobs[len(tasks) - 1], params.layout())
-
-
-def _ready(task: Task, blobs: dict[int, bytes]) -> bool:
-    return all(child is None or child in blobs for child in (task.left, task.right))
+    return decode_node(blobs[0, len(advice)], params.layout())
 
 
 _WORKER_PARAMS: list[PublicParams] = []
@@ -188,4 +160,4 @@ def _prove_task(
     return encode_node(node)
 
 
-__all__ = ["Progress", "Task", "in_order_tasks", "pivot", "prove_job", "prove_range"]
+__all__ = ["Progress", "prove_job", "prove_range"]

@@ -1,7 +1,8 @@
 """`novanode prove` and `novanode verify`: a whole job proven locally as one tree, and its check.
 
-`prove` proves N steps of a step circuit (a built-in key, or a circom `.r1cs` with its `.wasm`)
-from z0 on P worker processes and writes the proof file `{"circuit": key, "node": root}`.
+`prove` proves N steps of a step circuit (a built-in key, or a circom `.r1cs` with its `.wasm` or
+a directory of its steps' recorded `.wtns` files) from z0 on P worker processes and writes the
+proof file `{"circuit": key, "node": root}`.
 `verify` rebuilds the parameters from the file's circuit key (a circom circuit needs its files
 again), checks the root node and prints its statement.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -43,6 +45,7 @@ def prove(
     *,
     wasm: Path | None,
     z0: str,
+    witness_dir: Path | None = None,
     advice_path: Path | None,
     steps: int,
     workers: int,
@@ -53,15 +56,21 @@ def prove(
     """Proves `steps` steps from z0 and writes the proof file to `out_path`."""
     err = err or sys.stderr
     try:
-        make = _circuit_factory(circuit, wasm)
+        if witness_dir is None:
+            make = _circuit_factory(circuit, wasm)
+        else:
+            make = _recorded_factory(circuit, witness_dir, advice_path)
         step = make()
         start = _state(z0, step.arity, "--z0")
         advice = _advice(advice_path, steps)
         if workers < 1:
             raise _UnusableInputError("--workers must be at least 1")
 
+        started = time.monotonic()
+
         def progress(done: int, total: int) -> None:
-            print(f"\rproved {done}/{total} nodes", end="" if done < total else "\n", file=err)
+            elapsed = time.monotonic() - started
+            print(f"proved {done}/{total} nodes ({elapsed:.1f} s)", file=err, flush=True)
 
         root = prove_job(make, LOCAL_CTX, start, advice, workers, cache_dir, progress)
         out_path.write_bytes(encode_node_file(step.key, root))
@@ -140,6 +149,34 @@ def _circuit_factory(circuit: str, wasm: Path | None) -> Callable[[], StepCircui
         raise _UnusableInputError(f"cannot read the circuit: {exc.strerror or exc}") from exc
     except CryptoError as exc:
         raise _UnusableInputError(f"{circuit} is not a usable step circuit: {exc}") from exc
+    return make
+
+
+def _recorded_factory(
+    circuit: str, witness_dir: Path, advice_path: Path | None
+) -> Callable[[], StepCircuit]:
+    """A picklable constructor of a circom circuit whose steps are the `.wtns` files in
+    `witness_dir` (their advice is inside them)."""
+    if circuit.startswith("builtin:"):
+        raise _UnusableInputError("--witness-dir goes with a circom .r1cs circuit, not a built-in")
+    if advice_path is not None:
+        raise _UnusableInputError(
+            "--advice and --witness-dir exclude each other: a recorded "
+            "step's advice is in its .wtns file"
+        )
+    try:
+        paths = sorted(witness_dir.glob("*.wtns"))
+    except OSError as exc:
+        raise _UnusableInputError(f"cannot read {witness_dir}: {exc.strerror or exc}") from exc
+    if not paths:
+        raise _UnusableInputError(f"{witness_dir} holds no .wtns files")
+    make = functools.partial(CircomStepCircuit.from_witnesses, Path(circuit), paths)
+    try:
+        make()
+    except OSError as exc:
+        raise _UnusableInputError(f"cannot read the circuit: {exc.strerror or exc}") from exc
+    except CryptoError as exc:
+        raise _UnusableInputError(f"{witness_dir} does not fit {circuit}: {exc}") from exc
     return make
 
 

@@ -260,3 +260,19 @@ class StatementMismatchError(TreeError):
 
 class ChildMismatchError(TreeError):
     """Children that do not continue each other (ranges not adjacent, z not continuous)."""
+
+
+class SnarkError(CryptoError, ValueError):
+    """A compressed proof (or one of its parts) does not verify."""
+
+
+class EvaluationProofError(SnarkError):
+    """A polynomial-commitment opening does not prove the claimed evaluation."""
+
+
+class SumcheckError(SnarkError):
+    """A sum-check round or its final claim is inconsistent."""
+
+
+class ProofDecodingError(EncodingError):
+    """A compressed proof's bytes are not a canonical encoding of one (the message says where)."""

@@ -115,6 +115,13 @@ class SparseMatrix:
         product: Vector = self._inner.matvec(as_vector(z, "z"))
         return product
 
+    def bilinear(self, x: Vector, y: Vector) -> int:
+        """``xᵀ · M · y`` for ``x`` of ``rows`` and ``y`` of ``cols`` elements, in one pass over
+        the entries: with equality tables for ``x`` and ``y``, the matrix's multilinear
+        extension at their two points."""
+        value: bytes = self._inner.bilinear(as_vector(x, "x"), as_vector(y, "y"))
+        return int.from_bytes(value, "little")
+
     def __matmul__(self, z: Vector) -> Vector:
         return self.matvec(z)
 

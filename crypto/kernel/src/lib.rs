@@ -17,3 +17,4 @@ mod py_msm;
 #[cfg(feature = "python")]
 mod python;
 pub mod sparse;
+pub mod sumcheck;

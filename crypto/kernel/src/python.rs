@@ -8,6 +8,7 @@ fn _kernel(m: &Bound<'_, PyModule>) -> PyResult<()> {
     crate::poseidon::register(m)?;
     crate::field::py::register(m)?;
     crate::sparse::py::register(m)?;
+    crate::sumcheck::py::register(m)?;
     crate::compact::py::register(m)?;
     crate::py_group::register(m)?;
     crate::py_msm::register(m)?;

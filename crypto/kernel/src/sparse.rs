@@ -151,6 +151,34 @@ impl<F: Field4> Csr<F> {
         Ok(out)
     }
 
+    /// `xᵀ · M · y = Σ x_row · value · y_col` over the entries, for `x` of `rows` and `y` of
+    /// `cols` elements in the limb layout: with `x` and `y` the equality tables of two points,
+    /// the multilinear extension of `M` at them, in one pass over the entries.
+    ///
+    /// A row's dot product with the scaled `y` is scaled, times the scaled `x_i` it carries
+    /// `R^-2`, which one multiplication of the sum removes.
+    pub fn bilinear(&self, x: &[u64], y: &[u64]) -> Result<F, InputError> {
+        for (vec, n, what, operand) in [(x, self.rows, "rows", "x"), (y, self.cols, "columns", "y")]
+        {
+            if field::rows(vec) != n {
+                return Err(InputError::ShapeMismatch(format!(
+                    "the matrix has {n} {what} but {operand} has {} elements",
+                    field::rows(vec)
+                )));
+            }
+            field::check_canonical::<F>(vec, operand)?;
+        }
+        let sum = (0..self.rows)
+            .into_par_iter()
+            .with_min_len(MIN_ROWS_PER_TASK)
+            .map(|i| {
+                let dot = self.row_dot(i, |c| F::scaled(field::limbs(y, c)));
+                dot * F::scaled(field::limbs(x, i))
+            })
+            .sum::<F>();
+        Ok(sum * F::RADIX.square())
+    }
+
     /// `Σ value · z(column)` over the entries of row `i`.
     ///
     /// R1CS coefficients are mostly ±1: those entries add or subtract without a multiplication.
@@ -180,9 +208,11 @@ pub mod py {
 
     use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
     use pyo3::prelude::*;
+    use pyo3::types::PyBytes;
 
     use super::Csr;
     use crate::field::py::{compute, vector_array, words};
+    use crate::field::scalar_to_bytes;
     use crate::input::InputError;
 
     /// Row offsets as numpy gives them: int64 (scipy's default) or uint64.
@@ -286,6 +316,19 @@ pub mod py {
                     Ok(vector_array(py, compute(py, || self.inner.matvec(z))?))
                 }
 
+                /// xᵀ · M · y as 32 bytes little-endian (x of `rows`, y of `cols` elements).
+                fn bilinear<'py>(
+                    &self,
+                    py: Python<'py>,
+                    x: PyReadonlyArray2<'py, u64>,
+                    y: PyReadonlyArray2<'py, u64>,
+                ) -> PyResult<Bound<'py, PyBytes>> {
+                    let x = words(&x, "x").map_err(|e| e.into_pyerr(py))?;
+                    let y = words(&y, "y").map_err(|e| e.into_pyerr(py))?;
+                    let value = compute(py, || self.inner.bilinear(x, y))?;
+                    Ok(PyBytes::new(py, &scalar_to_bytes(value)))
+                }
+
                 /// The CSR arrays (indptr uint64, indices uint64, data (nnz, 4) uint64).
                 #[allow(clippy::type_complexity)]
                 fn to_csr<'py>(
@@ -381,6 +424,35 @@ mod tests {
         let m = Csr::<Fr>::new(n, n, &indptr, &indices, &ones).unwrap();
         let z = field::random::<Fr>(n, [1; 32]);
         assert_eq!(m.matvec(&z).unwrap(), z);
+    }
+
+    #[test]
+    fn bilinear_is_x_times_m_times_y() {
+        let m = example();
+        // xᵀ M = [1·1 + 3·3, 4·3, 2·1] for x = (1, 2, 3); times y = (5, 6, 7).
+        let x = words(&[1, 2, 3]);
+        let y = words(&[5, 6, 7]);
+        let expected = Fr::from((1 + 9) * 5 + 12 * 6 + 2 * 7u64);
+        assert_eq!(m.bilinear(&x, &y).unwrap(), expected);
+        assert!(matches!(
+            m.bilinear(&y, &words(&[1])),
+            Err(InputError::ShapeMismatch(_))
+        ));
+        let n = 3 * MIN_ROWS_PER_TASK + 1;
+        let indptr: Vec<u64> = (0..=n as u64).collect();
+        let indices: Vec<u64> = (0..n as u64).rev().collect();
+        let ones = field::encode(&vec![Fr::one(); n]);
+        let reversal = Csr::<Fr>::new(n, n, &indptr, &indices, &ones).unwrap();
+        let (x, y) = (
+            field::random::<Fr>(n, [2; 32]),
+            field::random::<Fr>(n, [3; 32]),
+        );
+        let (xs, ys) = (
+            field::decode::<Fr>(&x, "x").unwrap(),
+            field::decode::<Fr>(&y, "y").unwrap(),
+        );
+        let expected: Fr = (0..n).map(|i| xs[i] * ys[n - 1 - i]).sum();
+        assert_eq!(reversal.bilinear(&x, &y).unwrap(), expected);
     }
 
     #[test]

@@ -11,6 +11,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from crypto.circuit import ConstraintSystem, R1CSShape, ShapeRecorder
+from crypto.circuit.synthesis import compact_from_ints
+from crypto.circuit.system import SatisfactionChecker
 from crypto.errors import EvaluationProofError
 from crypto.field import PrimeField, Vector
 from crypto.folding import nifs
@@ -19,6 +22,7 @@ from crypto.folding.relaxed import RelaxedInstance, RelaxedWitness
 from crypto.group import CurvePoint
 from crypto.snark.multilinear import evaluate
 from crypto.snark.transcript import SnarkTranscript
+from crypto.witness import CompactVector
 from tests.folding_samples import Sample
 
 
@@ -83,3 +87,26 @@ def folded(sample: Sample, rng: random.Random) -> tuple[RelaxedInstance, Relaxed
         U2, W2 = sample.fresh(rng)
         U, W, _ = nifs.prove(sample.shape, U, W, U2, W2)
     return U, W
+
+
+def _few_variables(cs: ConstraintSystem, inputs: Sequence[int | None]) -> None:
+    """x² = sq, stated in 20 scaled copies: many constraints over two private values."""
+    x = cs.alloc_input(inputs[0], "x")
+    sq = cs.alloc(lambda: cs.value(x * 1) ** 2 % cs.modulus, "sq")
+    for i in range(1, 21):
+        cs.enforce(x * i, x * 1, sq * i, f"square{i}")
+
+
+def few_variables_sample(field: PrimeField) -> Sample:
+    """A shape with far more constraints than witness values (the SNARK pads E beyond W)."""
+    recorder = ShapeRecorder(field)
+    _few_variables(recorder, [None])
+    shape = R1CSShape.from_recorder(recorder)
+
+    def draw(rng: random.Random) -> tuple[list[int], CompactVector]:
+        checker = SatisfactionChecker(field)
+        _few_variables(checker, [rng.randrange(field.modulus)])
+        assignment = checker.assignment()
+        return assignment.public, compact_from_ints(field, assignment.private)
+
+    return Sample(f"few-variables-{field.name}", shape, draw)

@@ -12,17 +12,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
+import crypto._kernel as _kernel
 from crypto.errors import ShapeMismatchError
 from crypto.field import PrimeField, Vector
 
 
 def eq_table(field: PrimeField, r: Sequence[int]) -> Vector:
-    """The 2^len(r) values of eq(r, x), x in index order (first variable = top bit)."""
-    table = field.from_ints([1])
-    for r_j in r:  # each new variable becomes the least significant bit
-        high = field.scale(table, r_j)
-        low = field.sub(table, high)
-        table = np.ascontiguousarray(np.stack([low, high], axis=1).reshape(-1, 4))
+    """The 2^len(r) values of eq(r, x), x in index order (first variable = top bit).
+
+    Computed by the kernel: each variable splits every value v into (v − v·r_j, v·r_j).
+    """
+    table: Vector = getattr(_kernel, f"{field.kernel_prefix}_eq_table")(field.from_ints(r))
     return table
 
 

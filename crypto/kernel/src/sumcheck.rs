@@ -70,6 +70,32 @@ fn sum_pairs<F: Field4, const K: usize>(h: usize, term: impl Fn(usize) -> [F; K]
         .reduce(|| [F::zero(); K], add)
 }
 
+/// The 2^k values of `eq(r, x) = Π_j (r_j·x_j + (1 − r_j)(1 − x_j))`, x in index order (the
+/// first variable the top bit): each variable splits every value `v` into `(v − v·r_j, v·r_j)`,
+/// one multiplication per value of the level. Kept scaled (from the scaled one), so writing
+/// the result converts nothing.
+pub fn eq_table<F: Field4>(r: &[F]) -> Vec<u64> {
+    let mut table = vec![F::scaled([1, 0, 0, 0])];
+    for &r_j in r {
+        let mut next = vec![F::zero(); 2 * table.len()];
+        next.par_chunks_exact_mut(2)
+            .with_min_len(CHUNK_ROWS)
+            .zip(table.par_iter())
+            .for_each(|(pair, &v)| {
+                let high = v * r_j;
+                pair[0] = v - high;
+                pair[1] = high;
+            });
+        table = next;
+    }
+    let mut out = vec![0u64; table.len() * LIMBS];
+    out.par_chunks_exact_mut(LIMBS)
+        .with_min_len(CHUNK_ROWS)
+        .zip(table.par_iter())
+        .for_each(|(slot, &v)| field::write_scaled(v, slot));
+    out
+}
+
 /// The table with its first variable bound to `r`: `lo + r·(hi − lo)`, half the length.
 pub fn bind_top<F: Field4>(table: &[u64], r: F) -> Result<Vec<u64>, InputError> {
     let h = half(table, "the table")?;
@@ -167,6 +193,20 @@ pub mod py {
     macro_rules! sumcheck_functions {
         ($prefix:ident, $field:ty) => {
             paste::paste! {
+                /// The equality table of the point `r` (a field vector of its coordinates).
+                #[pyfunction]
+                fn [<$prefix _eq_table>]<'py>(
+                    py: Python<'py>,
+                    r: PyReadonlyArray2<'py, u64>,
+                ) -> Vector<'py> {
+                    let r = table(py, &r, "r")?;
+                    let table = compute(py, || {
+                        let r = field::decode::<$field>(r, "r")?;
+                        Ok(super::eq_table(&r))
+                    })?;
+                    Ok(vector_array(py, table))
+                }
+
                 /// The table with its first variable bound to r (32 bytes little-endian).
                 #[pyfunction]
                 fn [<$prefix _bind_top>]<'py>(
@@ -214,6 +254,8 @@ pub mod py {
 
     /// Adds the sum-check functions of both fields to the kernel module.
     pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add_function(wrap_pyfunction!(fr_eq_table, m)?)?;
+        m.add_function(wrap_pyfunction!(fq_eq_table, m)?)?;
         m.add_function(wrap_pyfunction!(fr_bind_top, m)?)?;
         m.add_function(wrap_pyfunction!(fr_outer_round, m)?)?;
         m.add_function(wrap_pyfunction!(fr_product_round, m)?)?;
@@ -265,6 +307,31 @@ mod tests {
         check_rounds::<Fr>(8);
         check_rounds::<Fr>(4 * CHUNK_ROWS);
         check_rounds::<Fq>(2 * CHUNK_ROWS);
+    }
+
+    #[test]
+    fn eq_table_matches_the_product_formula() {
+        let r: Vec<Fq> = (2..6u64).map(|v| Fq::from(v * 1000 + 7)).collect();
+        let got = field::decode::<Fq>(&eq_table(&r), "eq").unwrap();
+        assert_eq!(got.len(), 16);
+        for (x, value) in got.iter().enumerate() {
+            let expected: Fq = r
+                .iter()
+                .enumerate()
+                .map(|(j, &r_j)| {
+                    if (x >> (3 - j)) & 1 == 1 {
+                        r_j
+                    } else {
+                        Fq::one() - r_j
+                    }
+                })
+                .product();
+            assert_eq!(*value, expected);
+        }
+        let long = eq_table(&vec![Fr::from(3u64); 12]);
+        let sum = field::sum::<Fr>(&long).unwrap();
+        assert_eq!(sum, Fr::one());
+        assert_eq!(eq_table::<Fr>(&[]), field::encode(&[Fr::one()]));
     }
 
     #[test]

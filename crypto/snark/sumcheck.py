@@ -1,6 +1,6 @@
 """Sum-check over multilinear tables: the prover's rounds in the kernel, the verifier's in ints.
 
-A sum-check proves ``claim = Σ_{x ∈ {0,1}^k} g(x)`` for a product ``g`` of multilinear tables.
+A sum-check proves ``claim = Σ_{x ∈ {0,1}^k} g(x)`` for a polynomial ``g`` of multilinear tables.
 Round ``j`` sends the univariate ``g_j(X)`` (the sum with the first free variable set to X), the
 verifier draws ``r_j`` and continues with ``g_j(r_j)``; the last value is checked by evaluating
 ``g`` at ``r`` directly (the caller's job). Variables go in the ``crypto.snark.multilinear``
@@ -72,7 +72,7 @@ def prove(
     tables: Sequence[Vector],
     round_message: RoundFunction,
 ) -> tuple[tuple[RoundMessage, ...], list[int], list[int]]:
-    """Runs every round over ``tables`` (one power-of-two length ≥ 2).
+    """Runs every round over ``tables`` (one power-of-two length; 1 means no rounds).
 
     Returns the messages, the challenges ``r`` and each table's value at ``r``.
     """

@@ -38,6 +38,8 @@ from typing import Any, Generic, Protocol, Self, TypeVar, cast, overload
 import numpy as np
 from numpy.typing import NDArray
 
+from crypto.errors import NonCanonicalEncodingError
+
 _k: Any = importlib.import_module("crypto._kernel")
 
 FieldVector = NDArray[np.uint64]
@@ -106,6 +108,7 @@ class Curve(Generic[P]):
     _derive: Any
     _msm: Any
     _msm_compact: Any
+    _fold: Any
 
     def identity(self) -> P:
         return cast(P, self._point.identity())
@@ -147,6 +150,19 @@ class Curve(Generic[P]):
         """
         return cast(P, self._msm_compact(bases, tags, others))
 
+    def fold_generators(self, bases: PointVector[P], x: int) -> PointVector[P]:
+        """``bases[i] + x·bases[i + n/2]`` for ``i < n/2``: one round of an inner-product argument.
+
+        One scalar multiplication per output point (cheaper the fewer bits ``x`` has), then one
+        batch normalisation to affine. Raises ``ShapeMismatchError`` for an odd length and
+        ``NonCanonicalEncodingError`` unless ``0 ≤ x < order``.
+        """
+        if not 0 <= x < self.order:
+            raise NonCanonicalEncodingError(
+                f"a fold scalar is in [0, {self.scalar_field} modulus), got {x}"
+            )
+        return cast(PointVector[P], self._fold(bases, x.to_bytes(32, "little")))
+
 
 R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
@@ -161,6 +177,7 @@ G1: Curve[CurvePoint] = Curve(
     _derive=_k.g1_derive_generators,
     _msm=_k.g1_msm,
     _msm_compact=_k.g1_msm_compact,
+    _fold=_k.g1_fold_generators,
 )
 """BN254 G1: y² = x³ + 3 over Fq, generator (1, 2), scalars in Fr."""
 
@@ -174,6 +191,7 @@ Grumpkin: Curve[CurvePoint] = Curve(
     _derive=_k.grumpkin_derive_generators,
     _msm=_k.grumpkin_msm,
     _msm_compact=_k.grumpkin_msm_compact,
+    _fold=_k.grumpkin_fold_generators,
 )
 """Grumpkin: y² = x³ - 17 over Fr, generator (1, √-16), scalars in Fq."""
 

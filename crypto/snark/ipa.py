@@ -159,9 +159,7 @@ def verify_eval(
         _round_challenge(field, transcript, lp, rp) for lp, rp in zip(proof.L, proof.R, strict=True)
     ]
     p = field.modulus
-    b_final = 1
-    for r_j, x_j in zip(point, xs, strict=True):
-        b_final = b_final * (1 - r_j + x_j * r_j) % p
+    b_final = folded_eq(field, point, xs)
     scalars = [0] * (2 * k)
     suffix = 1  # c_j = Π_{i>j} x_i, built from the last round down
     for j in reversed(range(k)):
@@ -179,6 +177,19 @@ def verify_eval(
             "the opening does not verify: the folded commitment is not the final scalar times "
             "the folded generators"
         )
+
+
+def folded_eq(field: PrimeField, point: Sequence[int], xs: Sequence[int]) -> int:
+    """``eq(point)`` after the k rounds of halving by ``xs``: ``Π_j (1 − r_j + x_j·r_j)``.
+
+    ``eq(r)``'s halves are ``(1 − r_0)·eq(r')`` and ``r_0·eq(r')``, so one round turns it into
+    ``(1 − r_0 + x_0·r_0)·eq(r')``.
+    """
+    p = field.modulus
+    value = 1
+    for r_j, x_j in zip(point, xs, strict=True):
+        value = value * (1 - r_j + x_j * r_j) % p
+    return value
 
 
 def tensor_table(field: PrimeField, scale: int, xs: Sequence[int]) -> Vector:

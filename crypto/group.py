@@ -38,8 +38,6 @@ from typing import Any, Generic, Protocol, Self, TypeVar, cast, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from crypto.errors import NonCanonicalEncodingError
-
 _k: Any = importlib.import_module("crypto._kernel")
 
 FieldVector = NDArray[np.uint64]
@@ -103,6 +101,8 @@ class Curve(Generic[P]):
     order: int
     scalar_field: str
     """Name of the field the MSM scalars live in (``"Fr"`` or ``"Fq"``)."""
+    endomorphism_scalar: int
+    """λ: the cube root of unity by which ``φ(x, y) = (β·x, y)`` multiplies every point."""
     _point: Any
     _vector: Any
     _derive: Any
@@ -150,18 +150,15 @@ class Curve(Generic[P]):
         """
         return cast(P, self._msm_compact(bases, tags, others))
 
-    def fold_generators(self, bases: PointVector[P], x: int) -> PointVector[P]:
-        """``bases[i] + x·bases[i + n/2]`` for ``i < n/2``: one round of an inner-product argument.
+    def fold_generators(self, bases: PointVector[P], x0: int, x1: int) -> PointVector[P]:
+        """``bases[i] + x·bases[i + n/2]`` for ``i < n/2`` and ``x = x0 + x1·endomorphism_scalar``.
 
-        One scalar multiplication per output point (cheaper the fewer bits ``x`` has), then one
-        batch normalisation to affine. Raises ``ShapeMismatchError`` for an odd length and
-        ``NonCanonicalEncodingError`` unless ``0 ≤ x < order``.
+        One round of an inner-product argument, for a challenge given by its two 64-bit halves:
+        the kernel computes ``x0·P + x1·φ(P)``, 64 doublings a point. Raises
+        ``ShapeMismatchError`` for an odd length and ``OverflowError`` unless both halves are in
+        ``[0, 2^64)``.
         """
-        if not 0 <= x < self.order:
-            raise NonCanonicalEncodingError(
-                f"a fold scalar is in [0, {self.scalar_field} modulus), got {x}"
-            )
-        return cast(PointVector[P], self._fold(bases, x.to_bytes(32, "little")))
+        return cast(PointVector[P], self._fold(bases, x0, x1))
 
 
 R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
@@ -172,6 +169,7 @@ G1: Curve[CurvePoint] = Curve(
     base_modulus=Q,
     order=R,
     scalar_field="Fr",
+    endomorphism_scalar=4407920970296243842393367215006156084916469457145843978461,
     _point=_k.G1Point,
     _vector=_k.G1Vec,
     _derive=_k.g1_derive_generators,
@@ -186,6 +184,7 @@ Grumpkin: Curve[CurvePoint] = Curve(
     base_modulus=R,
     order=Q,
     scalar_field="Fq",
+    endomorphism_scalar=2203960485148121921418603742825762020974279258880205651966,
     _point=_k.GrumpkinPoint,
     _vector=_k.GrumpkinVec,
     _derive=_k.grumpkin_derive_generators,

@@ -21,7 +21,6 @@ from crypto.folding.commitment import CommitmentKey, commitment_key
 from crypto.group import CurvePoint
 from crypto.reference import curve as ref
 from crypto.snark.ipa import (
-    CHALLENGE_BITS,
     EvaluationProof,
     folded_eq,
     prove_eval,
@@ -92,13 +91,16 @@ def claim(request: pytest.FixtureRequest) -> Claim:
 
 @pytest.mark.parametrize("field", FIELDS, ids=IDS)
 def test_fold_agrees_with_the_reference_curve(field: PrimeField) -> None:
+    """G_lo + (x0 + x1·λ)·G_hi, the kernel's endomorphism included, on the pure-Python curve."""
     curve = key_for(field).curve
     reference = REFERENCE[curve.name]
     bases = curve.derive_generators(b"test/ipa/fold", 8)
     points = [affine(p) for p in bases]
     rng = random.Random(1)
-    for x in [0, 1, (1 << CHALLENGE_BITS) - 1, rng.randrange(field.modulus), field.modulus - 1]:
-        folded = curve.fold_generators(bases, x)
+    top = (1 << 64) - 1
+    for x0, x1 in [(0, 0), (1, 0), (0, 1), (top, top), (rng.randrange(top), rng.randrange(top))]:
+        x = (x0 + x1 * curve.endomorphism_scalar) % curve.order
+        folded = curve.fold_generators(bases, x0, x1)
         expected = [
             ref.add(reference, points[i], ref.mul(reference, points[i + 4], x)) for i in range(4)
         ]
@@ -106,15 +108,23 @@ def test_fold_agrees_with_the_reference_curve(field: PrimeField) -> None:
 
 
 @pytest.mark.parametrize("field", FIELDS, ids=IDS)
-def test_fold_refuses_odd_lengths_and_non_canonical_scalars(field: PrimeField) -> None:
+def test_the_endomorphism_scalar_is_a_cube_root_of_unity(field: PrimeField) -> None:
+    curve = key_for(field).curve
+    lam = curve.endomorphism_scalar
+    assert lam != 1
+    assert pow(lam, 3, curve.order) == 1
+
+
+@pytest.mark.parametrize("field", FIELDS, ids=IDS)
+def test_fold_refuses_odd_lengths_and_wide_halves(field: PrimeField) -> None:
     curve = key_for(field).curve
     bases = curve.derive_generators(b"test/ipa/fold", 3)
     with pytest.raises(ShapeMismatchError, match="even length"):
-        curve.fold_generators(bases, 2)
-    with pytest.raises(NonCanonicalEncodingError):
-        curve.fold_generators(bases[:2], field.modulus)
-    with pytest.raises(NonCanonicalEncodingError):
-        curve.fold_generators(bases[:2], -1)
+        curve.fold_generators(bases, 2, 0)
+    with pytest.raises(OverflowError):
+        curve.fold_generators(bases[:2], 1 << 64, 0)
+    with pytest.raises(OverflowError):
+        curve.fold_generators(bases[:2], 0, -1)
 
 
 # The verifier's closed forms
@@ -129,7 +139,7 @@ def test_closed_forms_match_folding_step_by_step(field: PrimeField) -> None:
     rng = random.Random(3)
     k = 3
     point = [rng.randrange(p) for _ in range(k)]
-    xs = [rng.randrange(1 << CHALLENGE_BITS) for _ in range(k)]
+    xs = [rng.randrange(p) for _ in range(k)]
     bases = [affine(q) for q in curve.derive_generators(b"test/ipa/closed", 1 << k)]
     b = field.to_ints(eq_table(field, point))
     g = list(bases)

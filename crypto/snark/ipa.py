@@ -14,9 +14,13 @@ Protocol, over the SNARK transcript (F = the key's scalar field, ``U`` = the sin
         L_j = ⟨a_lo, G_hi⟩ + ⟨a_lo, b_hi⟩·w·U
         R_j = ⟨a_hi, G_lo⟩ + ⟨a_hi, b_lo⟩·w·U
         absorb_points("ipa/LR", [L_j, R_j])
-        x_j = challenge("ipa/x") mod 2^128       # the low 128 bits of a full-field challenge
+        c = challenge("ipa/x") mod 2^128;  x_j = (c mod 2^64) + ⌊c / 2^64⌋·λ   (in F)
         a ← x_j·a_lo + a_hi;   b ← b_lo + x_j·b_hi;   G ← G_lo + x_j·G_hi
     proof = (L_0 … L_{k-1}, R_0 … R_{k-1}, a)   # a: the one scalar left
+
+``λ`` is the curve's ``endomorphism_scalar`` (``crypto.group``), the cube root of unity by which
+``φ(x, y) = (β·x, y)`` multiplies points, so ``x_j·P = c_lo·P + c_hi·φ(P)`` costs the prover's
+generator fold (its largest part) 64 doublings a point instead of 254.
 
 Each round keeps ``P_{j+1} = x_j·P_j + x_j²·L_j + R_j`` equal to ``⟨a, G⟩ + ⟨a, b⟩·w·U`` of the
 halved vectors, with no inversion on either side. The halving folds the top variable first, so
@@ -31,11 +35,12 @@ with ``X = Π_j x_j`` and ``c_j = Π_{i>j} x_i``: one MSM of size n and one of s
 A proof is 2k points and one scalar, 32 bytes each.
 
 Soundness. ``w`` is drawn after ``comm`` and ``v`` are fixed, so a commitment carrying a hidden
-multiple of ``U`` cannot pay for a false value. The round challenges have 128 bits, the
-security level of the folding scheme's own challenges: each round is special-sound with a few
-distinct challenges (the fold is a polynomial of degree ≤ 3 in x_j), so the knowledge error is
-at most 3k / 2^128 (below 2^-122 for k ≤ 32), and a 128-bit x_j halves the cost of the
-prover's generator fold, its largest part, against a full-width one.
+multiple of ``U`` cannot pay for a false value. The round challenges range over the 2^128
+elements ``c_lo + c_hi·λ`` (distinct: two of them equal would give ``u ≡ v·λ`` with
+``|u|, |v| < 2^64``, so ``u² + u·v + v² ≡ 0`` as ``λ² + λ + 1 = 0``, while ``0 < u² + u·v + v² <
+p`` unless ``u = v = 0``), the security level of the folding scheme's own 128-bit challenges.
+Each round is special-sound with a few distinct challenges (the fold is a polynomial of degree
+≤ 3 in x_j), so the knowledge error is at most 3k / 2^128, below 2^-122 for k ≤ 32.
 """
 
 from __future__ import annotations
@@ -62,8 +67,8 @@ from crypto.snark.transcript import SnarkTranscript
 U_LABEL: Final = b"novanode/ipa/u/v1"
 """The ``derive_generators`` label of the generator that carries the inner product."""
 
-CHALLENGE_BITS: Final = 128
-"""Round challenges are the low bits of a transcript challenge (see the module docstring)."""
+HALF_BITS: Final = 64
+"""Each round challenge is two halves of this many bits (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -114,13 +119,14 @@ def prove_eval(
         a_lo, a_hi, b_lo, b_hi = a[:half], a[half:], b[:half], b[half:]
         left = bases[half:].msm(a_lo) + wu * field.inner_product(a_lo, b_hi)
         right = bases[:half].msm(a_hi) + wu * field.inner_product(a_hi, b_lo)
-        x = _round_challenge(field, transcript, left, right)
+        halves = _round_challenge(field, transcript, left, right)
+        x = _endoscalar(curve, halves)
         ls.append(left)
         rs.append(right)
         a = field.axpy(a_hi, x, a_lo)
         b = field.axpy(b_lo, x, b_hi)
         if half > 1:
-            bases = curve.fold_generators(bases, x)
+            bases = curve.fold_generators(bases, *halves)
     return EvaluationProof(L=tuple(ls), R=tuple(rs), a=field.to_ints(a)[0])
 
 
@@ -156,7 +162,8 @@ def verify_eval(
         )
     w = _absorb_claim(key, transcript, comm, point, value)
     xs = [
-        _round_challenge(field, transcript, lp, rp) for lp, rp in zip(proof.L, proof.R, strict=True)
+        _endoscalar(curve, _round_challenge(field, transcript, lp, rp))
+        for lp, rp in zip(proof.L, proof.R, strict=True)
     ]
     p = field.modulus
     b_final = folded_eq(field, point, xs)
@@ -242,6 +249,15 @@ def _absorb_claim(
 
 def _round_challenge(
     field: PrimeField, transcript: SnarkTranscript, left: CurvePoint, right: CurvePoint
-) -> int:
+) -> tuple[int, int]:
+    """The halves ``(c_lo, c_hi)`` of round challenge ``c_lo + c_hi·λ``, after absorbing L, R."""
     transcript.absorb_points(b"ipa/LR", (left, right))
-    return transcript.challenge(b"ipa/x", field) % (1 << CHALLENGE_BITS)
+    c = transcript.challenge(b"ipa/x", field)
+    mask = (1 << HALF_BITS) - 1
+    return c & mask, (c >> HALF_BITS) & mask
+
+
+def _endoscalar(curve: Curve[CurvePoint], halves: tuple[int, int]) -> int:
+    """``c_lo + c_hi·λ`` in the curve's scalar field."""
+    c_lo, c_hi = halves
+    return (c_lo + c_hi * curve.endomorphism_scalar) % curve.order

@@ -36,11 +36,14 @@ A proof is 2k points and one scalar, 32 bytes each.
 
 Soundness. ``w`` is drawn after ``comm`` and ``v`` are fixed, so a commitment carrying a hidden
 multiple of ``U`` cannot pay for a false value. The round challenges range over the 2^128
-elements ``c_lo + c_hi·λ`` (distinct: two of them equal would give ``u ≡ v·λ`` with
+elements ``c_lo + c_hi·λ``, close to uniformly (the low 128 bits of a uniform element of F are
+within 2^-125 of uniform). They are distinct: two equal would give ``u ≡ v·λ`` with
 ``|u|, |v| < 2^64``, so ``u² + u·v + v² ≡ 0`` as ``λ² + λ + 1 = 0``, while ``0 < u² + u·v + v² <
-p`` unless ``u = v = 0``), the security level of the folding scheme's own 128-bit challenges.
-Each round is special-sound with a few distinct challenges (the fold is a polynomial of degree
-≤ 3 in x_j), so the knowledge error is at most 3k / 2^128, below 2^-122 for k ≤ 32.
+p`` unless ``u = v = 0``. Each round is special-sound with 4 distinct challenges (the relation
+between a round's openings is a polynomial of degree ≤ 3 in x_j), so the interactive knowledge
+error is at most 3k / 2^128 (Attema–Cramer–Kohl), below 2^-122 for k ≤ 32, and a prover making
+Q transcript queries wins with probability at most (Q + 1)·3k / 2^128 (Attema–Fehr–Klooß):
+the level of the folding scheme's own 128-bit challenges.
 """
 
 from __future__ import annotations

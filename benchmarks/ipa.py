@@ -1,7 +1,9 @@
 """IPA evaluation proofs: prove and verify milliseconds and proof bytes, per curve and size.
 
 Keys are ``<curve>_<figure>_2^<log n>``: ``prove`` and ``verify`` in milliseconds (medians),
-``proof_bytes`` at 32 bytes per point and per scalar. The SNARK of a root opens a ~2^16 G1
+``proof_bytes`` at 32 bytes per point and per scalar, and ``msm`` (one MSM of size n, the
+verifier's floor) and ``fold`` (one generator fold of n points to n/2, the first and largest of
+the prover's k folds) in milliseconds. The SNARK of a root opens a ~2^16 G1
 polynomial and a ~2^15 Grumpkin one, so those two sizes are the ones its budget depends on.
 
 Usage: ``python benchmarks/ipa.py [--quick]`` (``--quick``: 2^10 on both curves only).
@@ -50,6 +52,11 @@ def measure(field: PrimeField, log_n: int, rng: random.Random) -> dict[str, floa
         f"{name}_prove_2^{log_n}": median_ms(prove, repeats=3),
         f"{name}_verify_2^{log_n}": median_ms(verify, repeats=5),
         f"{name}_proof_bytes_2^{log_n}": proof.size_bytes(),
+        f"{name}_msm_2^{log_n}": median_ms(lambda: key.bases.msm(poly), repeats=5),
+        f"{name}_fold_2^{log_n}": median_ms(
+            lambda: key.curve.fold_generators(key.bases, rng.getrandbits(64), rng.getrandbits(64)),
+            repeats=3,
+        ),
     }
 
 
@@ -64,7 +71,8 @@ def main() -> None:
     report(
         "ipa",
         results,
-        notes="prove/verify: median ms (one transcript each); proof_bytes: 32 per point and scalar",
+        notes="median ms; proof_bytes: 32 per point and scalar; msm: one MSM of size n; "
+        "fold: one generator fold of n points",
     )
 
 

@@ -275,4 +275,53 @@ class SumcheckError(SnarkError):
 
 
 class ProofDecodingError(EncodingError):
-    """A compressed proof's bytes are not a canonical encoding of one (the message says where)."""
+    """A compressed-proof blob that does not decode; ``field`` names the part at fault as a
+    dotted path (``"P.outer"``, ``"U1.X[2]"``, ``"$"`` for the whole blob)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"proof {field}: {message}")
+        self.field = field
+
+
+class ProofOversizeError(ProofDecodingError):
+    """A proof blob longer than the largest one its parameters allow (checked before parsing)."""
+
+
+class ProofMalformedCborError(ProofDecodingError):
+    """Bytes that are not exactly one well-formed CBOR item of the allowed kinds."""
+
+
+class ProofNonCanonicalCborError(ProofDecodingError, NonCanonicalEncodingError):
+    """Valid CBOR that is not the deterministic encoding of its value."""
+
+
+class ProofUnknownFieldError(ProofDecodingError):
+    """A map key the proof format does not define."""
+
+
+class ProofMissingFieldError(ProofDecodingError):
+    """A map key the proof format requires that is absent."""
+
+
+class ProofWrongTypeError(ProofDecodingError):
+    """A field whose CBOR type is not the one the proof format requires."""
+
+
+class ProofVersionError(ProofDecodingError):
+    """A proof format version this implementation does not read."""
+
+
+class ProofWrongLengthError(ProofDecodingError, WrongLengthError):
+    """A byte string whose length is not the one the parameters fix for that field."""
+
+
+class ProofNonCanonicalScalarError(ProofDecodingError, NonCanonicalEncodingError):
+    """A 32-byte field element that is not in [0, p) of its field."""
+
+
+class ProofInvalidPointError(ProofDecodingError):
+    """A group element that is not the strict compressed encoding of a point of its curve."""
+
+
+class ProofRangeError(ProofDecodingError, StepRangeError):
+    """A proof whose statement's range is not [0, N) with 1 ≤ N ≤ the largest job."""

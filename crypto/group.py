@@ -101,11 +101,14 @@ class Curve(Generic[P]):
     order: int
     scalar_field: str
     """Name of the field the MSM scalars live in (``"Fr"`` or ``"Fq"``)."""
+    endomorphism_scalar: int
+    """λ: the cube root of unity by which ``φ(x, y) = (β·x, y)`` multiplies every point."""
     _point: Any
     _vector: Any
     _derive: Any
     _msm: Any
     _msm_compact: Any
+    _fold: Any
 
     def identity(self) -> P:
         return cast(P, self._point.identity())
@@ -147,6 +150,16 @@ class Curve(Generic[P]):
         """
         return cast(P, self._msm_compact(bases, tags, others))
 
+    def fold_generators(self, bases: PointVector[P], x0: int, x1: int) -> PointVector[P]:
+        """``bases[i] + x·bases[i + n/2]`` for ``i < n/2`` and ``x = x0 + x1·endomorphism_scalar``.
+
+        One round of an inner-product argument, for a challenge given by its two 64-bit halves:
+        the kernel computes ``x0·P + x1·φ(P)``, 64 doublings a point. Raises
+        ``ShapeMismatchError`` for an odd length and ``OverflowError`` unless both halves are in
+        ``[0, 2^64)``.
+        """
+        return cast(PointVector[P], self._fold(bases, x0, x1))
+
 
 R = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583
@@ -156,11 +169,13 @@ G1: Curve[CurvePoint] = Curve(
     base_modulus=Q,
     order=R,
     scalar_field="Fr",
+    endomorphism_scalar=4407920970296243842393367215006156084916469457145843978461,
     _point=_k.G1Point,
     _vector=_k.G1Vec,
     _derive=_k.g1_derive_generators,
     _msm=_k.g1_msm,
     _msm_compact=_k.g1_msm_compact,
+    _fold=_k.g1_fold_generators,
 )
 """BN254 G1: y² = x³ + 3 over Fq, generator (1, 2), scalars in Fr."""
 
@@ -169,11 +184,13 @@ Grumpkin: Curve[CurvePoint] = Curve(
     base_modulus=R,
     order=Q,
     scalar_field="Fq",
+    endomorphism_scalar=2203960485148121921418603742825762020974279258880205651966,
     _point=_k.GrumpkinPoint,
     _vector=_k.GrumpkinVec,
     _derive=_k.grumpkin_derive_generators,
     _msm=_k.grumpkin_msm,
     _msm_compact=_k.grumpkin_msm_compact,
+    _fold=_k.grumpkin_fold_generators,
 )
 """Grumpkin: y² = x³ - 17 over Fr, generator (1, √-16), scalars in Fq."""
 

@@ -4,12 +4,15 @@ pub mod compact;
 #[cfg(feature = "python")]
 mod errors;
 pub mod field;
+pub mod fold;
 pub mod group;
 pub mod hash_to_curve;
 pub mod input;
 pub mod msm;
 pub mod pippenger;
 pub mod poseidon;
+#[cfg(feature = "python")]
+mod py_fold;
 #[cfg(feature = "python")]
 mod py_group;
 #[cfg(feature = "python")]

@@ -12,5 +12,6 @@ fn _kernel(m: &Bound<'_, PyModule>) -> PyResult<()> {
     crate::compact::py::register(m)?;
     crate::py_group::register(m)?;
     crate::py_msm::register(m)?;
+    crate::py_fold::register(m)?;
     Ok(())
 }

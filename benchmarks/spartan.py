@@ -1,4 +1,4 @@
-"""Spartan over relaxed R1CS: prove and verify times and the sum-check's size, opening excluded.
+"""Spartan over relaxed R1CS: prove and verify times, without and with the IPA opening.
 
 Shapes are random: 2^k constraints over z = (u, X_1, X_2, W_1..W_(2^k − 3)) (so z has 2^k
 columns and t = k), each row of A with three entries, of B with two, of C with one, half the
@@ -7,6 +7,8 @@ instance with u ≠ 1 and E dense, the running instance a root carries.
 
 - `<field>_prove_2^k_ms` / `<field>_verify_2^k_ms`: Spartan's part of the SNARK with an opening
   that proves nothing and costs nothing (no polynomial-commitment work in these figures).
+- `<field>_prove_ipa_2^k_ms` / `<field>_verify_ipa_2^k_ms`: the whole proof of one instance,
+  the opening of comm_W + c·comm_E by ``crypto.snark.ipa`` included.
 - `<field>_sumcheck_2^k_bytes`: the sum-check messages and the seven claimed evaluations, at 32
   bytes per field element (the opening's size is the opening argument's).
 - `<field>_key_2^k_ms`: ``SpartanKey.of`` (the matrices' transposes), once per shape.
@@ -22,6 +24,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +36,7 @@ from crypto.field import FQ, FR, PrimeField, Vector
 from crypto.folding.commitment import CommitmentKey, commitment_key
 from crypto.folding.relaxed import RelaxedInstance, RelaxedWitness, z_vector
 from crypto.group import CurvePoint
-from crypto.snark import spartan
+from crypto.snark import ipa, spartan
 from crypto.snark.spartan import SpartanKey, SpartanProof
 from crypto.snark.transcript import SnarkTranscript
 
@@ -100,7 +103,7 @@ def random_instance(
     return RelaxedInstance(ck.commit(W), ck.commit(E), U.u, U.X), RelaxedWitness(W, E)
 
 
-def sumcheck_bytes(proof: SpartanProof[None]) -> int:
+def sumcheck_bytes(proof: SpartanProof[Any]) -> int:
     rounds = (*proof.outer_rounds, *proof.inner_rounds, *proof.batch_rounds)
     claims = 7
     return 32 * (sum(len(message) for message in rounds) + claims)
@@ -114,9 +117,27 @@ def measure(field: PrimeField, log_n: int, repeats: int) -> dict[str, float | in
     key_ms = (time.perf_counter() - start) * 1e3
     ck = commitment_key(field, key.opening_length)
     U, W = random_instance(shape, ck, rng)
-    opening = NoOpening()
+    name = f"{field.name.lower()}_{{}}_2^{log_n}"
+    results: dict[str, float | int | str] = {name.format("key") + "_ms": key_ms}
+    for suffix, opening in (("", NoOpening()), ("_ipa", ipa)):
+        prove_ms, verify_ms, proof = timings(key, ck, U, W, opening, repeats)
+        results[name.format("prove") + suffix + "_ms"] = prove_ms
+        results[name.format("verify") + suffix + "_ms"] = verify_ms
+    results[name.format("sumcheck") + "_bytes"] = sumcheck_bytes(proof)
+    return results
 
-    def prove() -> SpartanProof[None]:
+
+def timings(
+    key: SpartanKey,
+    ck: CommitmentKey,
+    U: RelaxedInstance,
+    W: RelaxedWitness,
+    opening: spartan.EvaluationArgument[Any],
+    repeats: int,
+) -> tuple[float, float, SpartanProof[Any]]:
+    """Median prove and verify times with ``opening``, and a proof."""
+
+    def prove() -> SpartanProof[Any]:
         return spartan.prove(key, ck, U, W, SnarkTranscript(b"bench"), opening)
 
     proof = prove()
@@ -124,13 +145,7 @@ def measure(field: PrimeField, log_n: int, repeats: int) -> dict[str, float | in
     def verify() -> None:
         spartan.verify(key, ck, U, proof, SnarkTranscript(b"bench"), opening)
 
-    name = f"{field.name.lower()}_{{}}_2^{log_n}"
-    return {
-        name.format("prove") + "_ms": median_ms(prove, repeats),
-        name.format("verify") + "_ms": median_ms(verify, repeats),
-        name.format("sumcheck") + "_bytes": sumcheck_bytes(proof),
-        name.format("key") + "_ms": key_ms,
-    }
+    return median_ms(prove, repeats), median_ms(verify, repeats), proof
 
 
 def main() -> None:
@@ -145,7 +160,8 @@ def main() -> None:
     report(
         "spartan",
         results,
-        notes="opening excluded (an opening that proves nothing); medians on a shared machine",
+        notes="without _ipa: opening excluded (an opening that proves nothing); "
+        "medians on a shared machine",
     )
 
 

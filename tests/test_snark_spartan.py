@@ -1,8 +1,9 @@
 """Spartan over relaxed R1CS: complete on running and fresh instances of shapes of several
 paddings, and every altered part of a proof, of its instance or of its key is rejected.
 
-The opening here is the test-only ``RevealingOpening`` (reveals the vector; the verifier
-recommits and evaluates it), so these tests pin what Spartan asks of the real argument.
+Each case runs with two openings: the IPA (``crypto.snark.ipa``) and the test-only
+``RevealingOpening`` (reveals the vector; the verifier recommits and evaluates it), which pins
+what Spartan asks of the real argument independently of it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -23,14 +25,17 @@ from crypto.errors import (
 from crypto.field import FQ, FR, PrimeField, Vector
 from crypto.folding.commitment import CommitmentKey, commitment_key
 from crypto.folding.relaxed import RelaxedInstance, RelaxedWitness, check, key_for
-from crypto.snark import spartan
+from crypto.snark import ipa, spartan
 from crypto.snark.spartan import SpartanKey, SpartanProof
 from crypto.snark.transcript import SnarkTranscript
 from tests.folding_samples import Sample, builtin_sample, random_sample
 from tests.snark_samples import RevealedVector, RevealingOpening, few_variables_sample, folded
 
 LABEL = b"test/spartan"
-OPENING = RevealingOpening()
+OPENINGS: dict[str, spartan.EvaluationArgument[Any]] = {
+    "ipa": ipa,
+    "revealing": RevealingOpening(),
+}
 
 SAMPLES: dict[str, Callable[[], Sample]] = {
     # 30 constraints and 30 witness values over 3 inputs: both padded to 2^5.
@@ -51,11 +56,11 @@ class Proved:
     ck: CommitmentKey
     instance: RelaxedInstance
     witness: RelaxedWitness
-    proof: SpartanProof[RevealedVector]
+    opening: spartan.EvaluationArgument[Any]
+    proof: SpartanProof[Any]
 
-
-def _prove(key: SpartanKey, ck: CommitmentKey, U: RelaxedInstance, W: RelaxedWitness):
-    return spartan.prove(key, ck, U, W, SnarkTranscript(LABEL), OPENING)
+    def prove(self, U: RelaxedInstance, W: RelaxedWitness) -> SpartanProof[Any]:
+        return spartan.prove(self.key, self.ck, U, W, SnarkTranscript(LABEL), self.opening)
 
 
 def _verify(proved: Proved, **changes: object) -> None:
@@ -63,28 +68,36 @@ def _verify(proved: Proved, **changes: object) -> None:
     parts.update(changes)
     proof = parts.pop("proof", proved.proof)
     spartan.verify(
-        parts["key"], parts["ck"], parts["instance"], proof, SnarkTranscript(LABEL), OPENING
+        parts["key"], parts["ck"], parts["instance"], proof, SnarkTranscript(LABEL), proved.opening
     )
 
 
-def _proved(sample: Sample, seed: int) -> Proved:
+def _proved(sample: Sample, seed: int, opening: str = "ipa") -> Proved:
     key = SpartanKey.of(sample.shape)
     ck = commitment_key(sample.shape.field, key.opening_length)
     U, W = folded(sample, random.Random(seed))
     check(sample.shape, U, W)
-    return Proved(sample, key, ck, U, W, _prove(key, ck, U, W))
+    pcs = OPENINGS[opening]
+    proof = spartan.prove(key, ck, U, W, SnarkTranscript(LABEL), pcs)
+    return Proved(sample, key, ck, U, W, pcs, proof)
+
+
+@pytest.fixture(params=sorted(OPENINGS), scope="module")
+def opening(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture(params=sorted(SAMPLES), scope="module")
-def proved(request: pytest.FixtureRequest) -> Proved:
-    return _proved(SAMPLES[request.param](), 1)
+def proved(request: pytest.FixtureRequest, opening: str) -> Proved:
+    return _proved(SAMPLES[request.param](), 1, opening)
 
 
 def test_running_instance_proves_and_verifies(proved):
     assert proved.instance.u != 1 and proved.witness.E.any()
     prover, verifier = SnarkTranscript(LABEL), SnarkTranscript(LABEL)
-    proof = spartan.prove(proved.key, proved.ck, proved.instance, proved.witness, prover, OPENING)
-    spartan.verify(proved.key, proved.ck, proved.instance, proof, verifier, OPENING)
+    U, W, pcs = proved.instance, proved.witness, proved.opening
+    proof = spartan.prove(proved.key, proved.ck, U, W, prover, pcs)
+    spartan.verify(proved.key, proved.ck, U, proof, verifier, pcs)
     # Both sides end in one transcript state, so a caller can go on with it.
     assert prover.challenge(b"next", FR) == verifier.challenge(b"next", FR)
     key = proved.key
@@ -96,8 +109,7 @@ def test_running_instance_proves_and_verifies(proved):
 def test_fresh_instance_proves_and_verifies(proved):
     U, W = proved.sample.fresh(random.Random(2))
     assert U.u == 1 and not W.E.any() and U.comm_E.is_identity()
-    proof = _prove(proved.key, proved.ck, U, W)
-    _verify(proved, instance=U, proof=proof)
+    _verify(proved, instance=U, proof=proved.prove(U, W))
 
 
 def test_key_is_deterministic_and_names_its_shape():
@@ -113,9 +125,9 @@ def _bump(field: PrimeField, value: int) -> int:
     return (value + 1) % field.modulus
 
 
-def test_unsatisfying_witness_does_not_verify():
-    proved = _proved(SAMPLES["random-Fr"](), 3)
-    field, key = proved.key.field, proved.key
+def test_unsatisfying_witness_does_not_verify(opening):
+    proved = _proved(SAMPLES["random-Fr"](), 3, opening)
+    field = proved.key.field
     ck_W = key_for(proved.sample.shape)
 
     def bumped(vector: Vector) -> Vector:
@@ -125,12 +137,12 @@ def test_unsatisfying_witness_does_not_verify():
 
     W = bumped(proved.witness.dense_W())
     U = dataclasses.replace(proved.instance, comm_W=ck_W.commit(W))
-    proof = _prove(key, proved.ck, U, RelaxedWitness(W, proved.witness.E))
+    proof = proved.prove(U, RelaxedWitness(W, proved.witness.E))
     with pytest.raises(SumcheckError):
         _verify(proved, instance=U, proof=proof)
     E = bumped(proved.witness.E)
     U = dataclasses.replace(proved.instance, comm_E=ck_W.commit(E))
-    proof = _prove(key, proved.ck, U, RelaxedWitness(proved.witness.W, E))
+    proof = proved.prove(U, RelaxedWitness(proved.witness.W, E))
     with pytest.raises(SumcheckError):
         _verify(proved, instance=U, proof=proof)
 
@@ -139,8 +151,8 @@ TAMPERED = ["random-Fr", "few-variables-Fq"]
 
 
 @pytest.fixture(params=TAMPERED, scope="module")
-def tampered(request: pytest.FixtureRequest) -> Proved:
-    return _proved(SAMPLES[request.param](), 4)
+def tampered(request: pytest.FixtureRequest, opening: str) -> Proved:
+    return _proved(SAMPLES[request.param](), 4, opening)
 
 
 @pytest.mark.parametrize("rounds", ["outer_rounds", "inner_rounds", "batch_rounds"])
@@ -178,12 +190,25 @@ def test_every_altered_claim_is_rejected(tampered, claim):
         _verify(tampered, proof=proof)
 
 
+def _altered_openings(proved: Proved) -> list[object]:
+    opening = proved.proof.opening
+    field = proved.key.field
+    if isinstance(opening, RevealedVector):
+        return [RevealedVector((_bump(field, opening.values[0]), *opening.values[1:]))]
+    assert isinstance(opening, ipa.EvaluationProof)
+    generator = proved.ck.curve.generator()
+    return [
+        dataclasses.replace(opening, a=_bump(field, opening.a)),
+        dataclasses.replace(opening, L=(opening.L[0] + generator, *opening.L[1:])),
+        dataclasses.replace(opening, R=(*opening.R[:-1], opening.R[-1] + generator)),
+    ]
+
+
 def test_altered_opening_is_rejected(tampered):
-    values = list(tampered.proof.opening.values)
-    values[0] = _bump(tampered.key.field, values[0])
-    proof = dataclasses.replace(tampered.proof, opening=RevealedVector(tuple(values)))
-    with pytest.raises(EvaluationProofError):
-        _verify(tampered, proof=proof)
+    for altered in _altered_openings(tampered):
+        proof = dataclasses.replace(tampered.proof, opening=altered)
+        with pytest.raises(EvaluationProofError):
+            _verify(tampered, proof=proof)
 
 
 def test_altered_instance_is_rejected(tampered):
@@ -200,8 +225,8 @@ def test_altered_instance_is_rejected(tampered):
             _verify(tampered, instance=dataclasses.replace(U, **changes))
 
 
-def test_key_of_another_shape_is_rejected():
-    proved = _proved(SAMPLES["random-Fr"](), 5)
+def test_key_of_another_shape_is_rejected(opening):
+    proved = _proved(SAMPLES["random-Fr"](), 5, opening)
     other = SpartanKey.of(random_sample(FR, 99, 3, 30).shape)
     assert (other.log_rows, other.log_witness) == (proved.key.log_rows, proved.key.log_witness)
     with pytest.raises(SumcheckError):
@@ -222,4 +247,4 @@ def test_malformed_sizes_are_rejected():
         _verify(proved, ck=commitment_key(FQ, proved.key.opening_length))
     short = RelaxedWitness(proved.witness.dense_W()[:-1], proved.witness.E)
     with pytest.raises(ShapeMismatchError):
-        _prove(proved.key, proved.ck, U, short)
+        proved.prove(U, short)

@@ -112,6 +112,13 @@ def test_fresh_instance_proves_and_verifies(proved):
     _verify(proved, instance=U, proof=proved.prove(U, W))
 
 
+def test_a_longer_commitment_key_opens_with_its_prefix(proved):
+    longer = commitment_key(proved.key.field, 2 * proved.key.opening_length + 1)
+    U, W = proved.instance, proved.witness
+    proof = spartan.prove(proved.key, longer, U, W, SnarkTranscript(LABEL), proved.opening)
+    _verify(proved, ck=longer, proof=proof)
+
+
 def test_key_is_deterministic_and_names_its_shape():
     sample = SAMPLES["wide-public-Fr"]()
     key = SpartanKey.of(sample.shape)

@@ -1,0 +1,300 @@
+"""The compressed-proof blob: canonical CBOR, decoded strictly against the SNARK keys.
+
+Every length is fixed by the keys (F's arity, each shape's padded sizes), never read from the
+blob, and the whole blob is bounded by ``max_encoded_size`` before parsing; scalars must be
+canonical in their field and points strict encodings on their curve (``crypto.strict_cbor``).
+Failures raise ``ProofDecodingError`` subclasses naming the field. ``P`` is the Spartan proof
+of U1 over Fr (its points on BN254 G1), ``S`` that of the folded U2 over Fq (on Grumpkin).
+
+The proof file wraps a proof with the key of its step circuit, ``{"circuit": tstr,
+"proof": proof}``, as the node file wraps a root node (``crypto.tree.encoding``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from crypto.errors import (
+    ProofInvalidPointError,
+    ProofMalformedCborError,
+    ProofMissingFieldError,
+    ProofNonCanonicalCborError,
+    ProofNonCanonicalScalarError,
+    ProofOversizeError,
+    ProofRangeError,
+    ProofUnknownFieldError,
+    ProofVersionError,
+    ProofWrongLengthError,
+    ProofWrongTypeError,
+)
+from crypto.field import ELEMENT_BYTES, FQ, FR, PrimeField
+from crypto.folding.relaxed import RelaxedInstance
+from crypto.snark.compressed import CompressedProof, SnarkKeys
+from crypto.snark.ipa import EvaluationProof
+from crypto.snark.spartan import SpartanKey, SpartanProof
+from crypto.strict_cbor import (
+    DecodingErrors,
+    StrictReader,
+    head_bytes,
+    join,
+    scalars_bytes,
+    string_bytes,
+)
+from crypto.tree.node import DIGEST_BYTES, PRIMARY_PUBLIC, SECONDARY_PUBLIC, Statement
+from protocol import cbor
+from protocol.limits import MAX_PROOF_BYTES, MAX_STEPS
+
+VERSION: Final = 1
+"""The compressed-proof format version, the value of ``"v"``."""
+
+MAX_CIRCUIT_KEY_BYTES: Final = 4096
+"""Longest step-circuit key a proof file may name (as for node files)."""
+
+OUTER_DEGREE: Final = 3
+"""Values per outer sum-check round: g(0), g(2), g(3)."""
+QUADRATIC_DEGREE: Final = 2
+"""Values per inner and batching round: g(0), g(2)."""
+
+_PROOF_KEYS: Final = ("v", "pp", "ctx", "a", "b", "za", "zb", "U1", "U2", "u2", "T", "P", "S")
+_INSTANCE_KEYS: Final = ("W", "E", "u", "X")
+_SPARTAN_KEYS: Final = ("outer", "claims", "inner", "w", "batch", "open", "L", "R", "a")
+_FILE_KEYS: Final = ("circuit", "proof")
+
+_READ = StrictReader(
+    DecodingErrors(
+        oversize=ProofOversizeError,
+        malformed_cbor=ProofMalformedCborError,
+        non_canonical_cbor=ProofNonCanonicalCborError,
+        unknown_field=ProofUnknownFieldError,
+        missing_field=ProofMissingFieldError,
+        wrong_type=ProofWrongTypeError,
+        wrong_length=ProofWrongLengthError,
+        non_canonical_scalar=ProofNonCanonicalScalarError,
+        invalid_point=ProofInvalidPointError,
+    )
+)
+
+
+@dataclass(frozen=True, eq=False)
+class ProofFile:
+    """A compressed proof and the key of the step circuit it proves."""
+
+    circuit: str
+    proof: CompressedProof
+
+
+# Encoding
+
+
+def encode_proof(proof: CompressedProof) -> bytes:
+    """The canonical CBOR blob of ``proof``."""
+    return cbor.encode(_proof_map(proof))
+
+
+def encode_proof_file(circuit: str, proof: CompressedProof) -> bytes:
+    """The canonical CBOR of ``{"circuit": circuit, "proof": proof}``."""
+    if not isinstance(circuit, str) or not 0 < len(circuit.encode()) <= MAX_CIRCUIT_KEY_BYTES:
+        raise ValueError(f"a circuit key is a text of 1 to {MAX_CIRCUIT_KEY_BYTES} bytes")
+    return cbor.encode({"circuit": circuit, "proof": _proof_map(proof)})
+
+
+def _proof_map(proof: CompressedProof) -> dict[str, object]:
+    s = proof.statement
+    return {
+        "v": VERSION,
+        "pp": s.params_digest,
+        "ctx": s.ctx,
+        "a": s.a,
+        "b": s.b,
+        "za": scalars_bytes(s.z_a),
+        "zb": scalars_bytes(s.z_b),
+        "U1": _instance_map(proof.U1),
+        "U2": _instance_map(proof.U2),
+        "u2": proof.u2_comm_W.to_bytes(),
+        "T": proof.comm_T.to_bytes(),
+        "P": _spartan_map(proof.primary),
+        "S": _spartan_map(proof.secondary),
+    }
+
+
+def _instance_map(instance: RelaxedInstance) -> dict[str, object]:
+    return {
+        "W": instance.comm_W.to_bytes(),
+        "E": instance.comm_E.to_bytes(),
+        "u": scalars_bytes((instance.u,)),
+        "X": scalars_bytes(instance.X),
+    }
+
+
+def _spartan_map(proof: SpartanProof[EvaluationProof]) -> dict[str, object]:
+    opening = proof.opening
+    return {
+        "outer": _rounds_bytes(proof.outer_rounds),
+        "claims": scalars_bytes((proof.az, proof.bz, proof.cz, proof.e_rx)),
+        "inner": _rounds_bytes(proof.inner_rounds),
+        "w": scalars_bytes((proof.w_ry,)),
+        "batch": _rounds_bytes(proof.batch_rounds),
+        "open": scalars_bytes((proof.w_rz, proof.e_rz)),
+        "L": b"".join(p.to_bytes() for p in opening.L),
+        "R": b"".join(p.to_bytes() for p in opening.R),
+        "a": scalars_bytes((opening.a,)),
+    }
+
+
+def _rounds_bytes(rounds: tuple[tuple[int, ...], ...]) -> bytes:
+    return b"".join(scalars_bytes(tuple(r)) for r in rounds)
+
+
+# Sizes
+
+
+def _instance_bytes(n_public: int) -> int:
+    keys = sum(string_bytes(len(k)) for k in _INSTANCE_KEYS)
+    return head_bytes(len(_INSTANCE_KEYS)) + keys + 3 * _scalars(1) + _scalars(n_public)
+
+
+def _scalars(n: int) -> int:
+    return string_bytes(ELEMENT_BYTES * n)
+
+
+def _spartan_bytes(key: SpartanKey) -> int:
+    s, t, m = key.log_rows, key.log_witness, key.log_opening
+    keys = sum(string_bytes(len(k)) for k in _SPARTAN_KEYS)
+    return (
+        head_bytes(len(_SPARTAN_KEYS))
+        + keys
+        + _scalars(OUTER_DEGREE * s)
+        + _scalars(4)
+        + _scalars(QUADRATIC_DEGREE * (t + 1))
+        + _scalars(1)
+        + _scalars(QUADRATIC_DEGREE * m)
+        + _scalars(2)
+        + 2 * _scalars(m)
+        + _scalars(1)
+    )
+
+
+def encoded_size(keys: SnarkKeys, *, b: int) -> int:
+    """The exact length of the blob of a proof under ``keys`` over [0, b)."""
+    return (
+        head_bytes(len(_PROOF_KEYS))
+        + sum(string_bytes(len(k)) for k in _PROOF_KEYS)
+        + head_bytes(VERSION)
+        + 2 * string_bytes(DIGEST_BYTES)
+        + head_bytes(0)
+        + head_bytes(b)
+        + 2 * _scalars(keys.params.arity)
+        + _instance_bytes(PRIMARY_PUBLIC)
+        + _instance_bytes(SECONDARY_PUBLIC)
+        + 2 * _scalars(1)
+        + _spartan_bytes(keys.primary)
+        + _spartan_bytes(keys.secondary)
+    )
+
+
+def max_encoded_size(keys: SnarkKeys) -> int:
+    """The longest proof blob under ``keys``: the bound checked before parsing."""
+    return encoded_size(keys, b=MAX_STEPS)
+
+
+# Decoding
+
+
+def decode_proof(data: bytes, keys: SnarkKeys) -> CompressedProof:
+    """The proof encoded by ``data`` under ``keys``; raises a ``ProofDecodingError`` subclass
+    naming the field at fault."""
+    limit = min(max_encoded_size(keys), MAX_PROOF_BYTES)
+    return _proof_from_value(_READ.parse(data, limit), keys, "")
+
+
+def decode_proof_file(
+    data: bytes,
+    keys_for: Callable[[str], SnarkKeys],
+    max_bytes: int = MAX_PROOF_BYTES + MAX_CIRCUIT_KEY_BYTES + 64,
+) -> ProofFile:
+    """The proof file encoded by ``data``: ``keys_for`` maps its circuit key to the SNARK keys
+    of that circuit (building them if needed). ``max_bytes`` bounds the input before parsing."""
+    fields = _READ.fields(_READ.parse(data, max_bytes), _FILE_KEYS, "")
+    circuit = _READ.text(fields, "circuit", MAX_CIRCUIT_KEY_BYTES, "")
+    keys = keys_for(circuit)
+    wrapper = len(cbor.encode({"circuit": circuit})) + len(cbor.encode("proof"))
+    if len(data) - wrapper > max_encoded_size(keys):
+        raise ProofOversizeError(
+            "proof", f"longer than the {max_encoded_size(keys)} bytes its parameters allow"
+        )
+    return ProofFile(circuit, _proof_from_value(fields["proof"], keys, "proof"))
+
+
+def _proof_from_value(value: object, keys: SnarkKeys, path: str) -> CompressedProof:
+    fields = _READ.fields(value, _PROOF_KEYS, path)
+    version = _READ.uint(fields, "v", path)
+    if version != VERSION:
+        raise ProofVersionError(join(path, "v"), f"version {version} is not {VERSION}")
+    a = _READ.uint(fields, "a", path)
+    b = _READ.uint(fields, "b", path)
+    if a != 0 or not 0 < b <= MAX_STEPS:
+        raise ProofRangeError(
+            join(path, "b"), f"a root proves [0, N) with 1 ≤ N ≤ {MAX_STEPS}, not [{a}, {b})"
+        )
+    arity = keys.params.arity
+    statement = Statement(
+        params_digest=_READ.byte_string(fields, "pp", DIGEST_BYTES, path),
+        ctx=_READ.byte_string(fields, "ctx", DIGEST_BYTES, path),
+        a=a,
+        b=b,
+        z_a=_READ.scalars_at(fields, "za", arity, FR, path),
+        z_b=_READ.scalars_at(fields, "zb", arity, FR, path),
+    )
+    return CompressedProof(
+        statement=statement,
+        U1=_instance(fields["U1"], FR, PRIMARY_PUBLIC, join(path, "U1")),
+        U2=_instance(fields["U2"], FQ, SECONDARY_PUBLIC, join(path, "U2")),
+        u2_comm_W=_READ.point_at(fields, "u2", FQ, path),
+        comm_T=_READ.point_at(fields, "T", FQ, path),
+        primary=_spartan(fields["P"], keys.primary, join(path, "P")),
+        secondary=_spartan(fields["S"], keys.secondary, join(path, "S")),
+    )
+
+
+def _instance(value: object, field: PrimeField, n_public: int, path: str) -> RelaxedInstance:
+    fields = _READ.fields(value, _INSTANCE_KEYS, path)
+    return RelaxedInstance(
+        comm_W=_READ.point_at(fields, "W", field, path),
+        comm_E=_READ.point_at(fields, "E", field, path),
+        u=_READ.scalar_at(fields, "u", field, path),
+        X=_READ.scalars_at(fields, "X", n_public, field, path),
+    )
+
+
+def _spartan(value: object, key: SpartanKey, path: str) -> SpartanProof[EvaluationProof]:
+    fields = _READ.fields(value, _SPARTAN_KEYS, path)
+    field = key.field
+    s, t, m = key.log_rows, key.log_witness, key.log_opening
+    az, bz, cz, e_rx = _READ.scalars_at(fields, "claims", 4, field, path)
+    w_rz, e_rz = _READ.scalars_at(fields, "open", 2, field, path)
+    return SpartanProof(
+        outer_rounds=_rounds(fields, "outer", s, OUTER_DEGREE, field, path),
+        az=az,
+        bz=bz,
+        cz=cz,
+        e_rx=e_rx,
+        inner_rounds=_rounds(fields, "inner", t + 1, QUADRATIC_DEGREE, field, path),
+        w_ry=_READ.scalar_at(fields, "w", field, path),
+        batch_rounds=_rounds(fields, "batch", m, QUADRATIC_DEGREE, field, path),
+        w_rz=w_rz,
+        e_rz=e_rz,
+        opening=EvaluationProof(
+            L=_READ.points_at(fields, "L", m, field, path),
+            R=_READ.points_at(fields, "R", m, field, path),
+            a=_READ.scalar_at(fields, "a", field, path),
+        ),
+    )
+
+
+def _rounds(
+    fields: Mapping[str, object], key: str, rounds: int, width: int, field: PrimeField, path: str
+) -> tuple[tuple[int, ...], ...]:
+    values = _READ.scalars_at(fields, key, rounds * width, field, path)
+    return tuple(values[i : i + width] for i in range(0, len(values), width))

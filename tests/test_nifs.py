@@ -30,7 +30,7 @@ from crypto.folding.transcript import (
     instance_elements,
     nifs_transcript,
     point_elements,
-    scalar_limbs,
+    scalar_halves,
     transcript_field,
 )
 from crypto.group import G1, Grumpkin
@@ -328,8 +328,12 @@ def test_challenge_follows_the_documented_encoding(sample: Sample) -> None:
     for U in (U1, U2):
         for point in (U.comm_W, U.comm_E):
             elements += [point.x or 0, point.y or 0]  # None for the identity
-        for scalar in (U.u, *U.X):
-            elements += [(scalar >> (64 * k)) % 2**64 for k in range(4)]
+        for scalar in (U.u, *U.X):  # bytes 0..15 and 16..31 of the 32-byte encoding
+            encoding = scalar.to_bytes(32, "little")
+            elements += [
+                int.from_bytes(encoding[:16], "little"),
+                int.from_bytes(encoding[16:], "little"),
+            ]
     elements += [comm_T.x or 0, comm_T.y or 0]
     sponge = Sponge("Fq" if sample.shape.field is FR else "Fr", domain_tag(NIFS_LABEL))
     sponge.absorb(elements)
@@ -370,24 +374,47 @@ def test_challenge_binds_digest_instances_and_comm_T() -> None:
     assert len({r, *variants}) == len(variants) + 1
 
 
+@pytest.mark.parametrize(
+    ("value", "halves"),
+    [
+        (0, [0, 0]),
+        (1, [1, 0]),
+        (2**128 - 1, [2**128 - 1, 0]),
+        (2**128, [0, 1]),
+        (2**128 + 1, [1, 1]),
+        (
+            FR.modulus - 1,
+            [0x2833E84879B9709143E1F593F0000000, 0x30644E72E131A029B85045B68181585D],
+        ),
+        (
+            FQ.modulus - 1,
+            [0x97816A916871CA8D3C208C16D87CFD46, 0x30644E72E131A029B85045B68181585D],
+        ),
+    ],
+)
+def test_scalar_halves(value: int, halves: list[int]) -> None:
+    assert scalar_halves(value) == halves
+    assert halves[0] + 2**128 * halves[1] == value
+
+
 def test_encoding_helpers() -> None:
-    value = FR.modulus - 3
-    assert sum(limb << (64 * k) for k, limb in enumerate(scalar_limbs(value))) == value
-    assert all(0 <= limb < 2**64 for limb in scalar_limbs(value))
     assert point_elements(G1.identity()) == [0, 0]
     assert point_elements(G1.generator()) == [1, 2]
     assert digest_element(bytes(range(32))) == int.from_bytes(bytes(range(31)), "little")
     with pytest.raises(WrongLengthError):
         digest_element(b"\x00" * 31)
     with pytest.raises(NonCanonicalEncodingError):
-        scalar_limbs(2**256)
+        scalar_halves(2**254)
+    with pytest.raises(NonCanonicalEncodingError):
+        scalar_halves(-1)
     sample = random_sample(FQ, 19, 1, 3)
     transcript = nifs_transcript(sample.shape)
     with pytest.raises(NonCanonicalEncodingError):
         transcript.absorb_scalar(FQ.modulus)
     U, _ = sample.fresh(random.Random(43))
     elements = instance_elements(FQ, U)
-    assert len(elements) == 4 + 4 * (1 + len(U.X))
-    assert elements[2:8] == [0, 0, 1, 0, 0, 0]  # comm_E = identity, u = 1
+    assert len(elements) == 4 + 2 * (1 + len(U.X))
+    assert elements[2:6] == [0, 0, 1, 0]  # comm_E = identity, u = 1
+    assert elements[6:8] == scalar_halves(U.X[0])
     with pytest.raises(NonCanonicalEncodingError, match="X"):
         instance_elements(FQ, dataclasses.replace(U, X=(FQ.modulus,)))

@@ -10,8 +10,9 @@ Encoding of what is absorbed, fixed project-wide (the in-circuit verifier replic
 * the sponge is ``Sponge(F, domain_tag(label), t=5)`` over the transcript field F, with the
   label ``"novanode/nifs/v1"`` for NIFS (``crypto.poseidon`` gives the padding and phase rule);
 * a point is two elements, its affine (x, y); the identity is (0, 0), which is on neither curve;
-* a scalar of the shape's field (non-native to F) is four elements, its canonical value as four
-  little-endian 64-bit limbs (limb 0 = bits 0..63), each below 2^64 and so canonical in F;
+* a scalar of the shape's field (non-native to F) is two elements, its canonical value's low
+  128 bits and then its high bits (value = low + 2^128·high, high below 2^126 as both moduli are
+  below 2^254): each is below both moduli, so canonical in F, and the pair names the value;
 * the shape digest (32 bytes) is one element: its first 31 bytes read little-endian, i.e. the
   SHA-256 digest's low 248 bits, below both moduli;
 * a relaxed instance is comm_W, comm_E (points), u (scalar), then X[0], X[1], ... (scalars);
@@ -37,8 +38,8 @@ NIFS_LABEL: Final = "novanode/nifs/v1"
 
 SPONGE_WIDTH: Final = 5
 CHALLENGE_BITS: Final = 128
-LIMB_BITS: Final = 64
-LIMBS: Final = 4
+HALF_BITS: Final = 128
+SCALAR_BITS: Final = 254
 DIGEST_ELEMENT_BYTES: Final = 31
 
 
@@ -47,14 +48,12 @@ def transcript_field(shape_field: PrimeField) -> PrimeField:
     return FQ if shape_field is FR else FR
 
 
-def scalar_limbs(value: int) -> list[int]:
-    """A non-native scalar (an int in [0, 2^256)) as four little-endian 64-bit limbs."""
-    if not 0 <= value < 1 << (LIMBS * LIMB_BITS):
-        raise NonCanonicalEncodingError(
-            f"{value} does not fit in {LIMBS} limbs of {LIMB_BITS} bits"
-        )
-    mask = (1 << LIMB_BITS) - 1
-    return [(value >> (LIMB_BITS * k)) & mask for k in range(LIMBS)]
+def scalar_halves(value: int) -> list[int]:
+    """A non-native scalar (an int in [0, 2^254), as every element of either field is) as
+    [low, high]: its low 128 bits and the 126 above them, value = low + 2^128·high."""
+    if not 0 <= value < 1 << SCALAR_BITS:
+        raise NonCanonicalEncodingError(f"{value} does not fit in {SCALAR_BITS} bits")
+    return [value & ((1 << HALF_BITS) - 1), value >> HALF_BITS]
 
 
 def point_elements(point: CurvePoint) -> list[int]:
@@ -75,14 +74,14 @@ def digest_element(digest: bytes) -> int:
 
 def instance_elements(shape_field: PrimeField, instance: RelaxedInstance) -> list[int]:
     """The transcript elements of a relaxed instance of ``shape_field``: comm_W (x, y),
-    comm_E (x, y), u (4 limbs), then each X[i] (4 limbs), 4 + 4·(1 + len(X)) in all."""
+    comm_E (x, y), u (2 halves), then each X[i] (2 halves), 4 + 2·(1 + len(X)) in all."""
     elements = point_elements(instance.comm_W) + point_elements(instance.comm_E)
     for name, value in (("u", instance.u), *((f"X[{i}]", x) for i, x in enumerate(instance.X))):
         if not 0 <= value < shape_field.modulus:
             raise NonCanonicalEncodingError(
                 f"{name} ({value}) is not an element of {shape_field.name} (an int in [0, p))"
             )
-        elements += scalar_limbs(value)
+        elements += scalar_halves(value)
     return elements
 
 
@@ -103,12 +102,12 @@ class Transcript:
         self._sponge.absorb(point_elements(point))
 
     def absorb_scalar(self, value: int) -> None:
-        """A scalar of the shape's field, as limbs (it must be canonical there)."""
+        """A scalar of the shape's field, as its halves (it must be canonical there)."""
         if not 0 <= value < self.shape_field.modulus:
             raise NonCanonicalEncodingError(
                 f"{value} is not an element of {self.shape_field.name} (an int in [0, p))"
             )
-        self._sponge.absorb(scalar_limbs(value))
+        self._sponge.absorb(scalar_halves(value))
 
     def absorb_instance(self, instance: RelaxedInstance) -> None:
         """comm_W, comm_E, u, X[0], X[1], ... (see ``instance_elements``)."""

@@ -12,19 +12,24 @@ A fresh instance (u = 1, comm_E = identity) is fixed as fresh when its circuit i
 u and comm_E are constants, so a fold with it skips the scalar multiplication by E2 and the
 multiplication of u2 by r.
 
-Limbs are range-checked but not forced below the other prime: an honest prover's are canonical,
-and another representative of the same residue folds to the same residues. It only changes the
-transcript's input, which the challenge then hashes like any other prover message, so it gains
-the prover nothing but a different random challenge; a native party recomputing the hash of such
-an instance from its canonical values would find a mismatch and reject it.
+The transcript absorbs each scalar as two halves (`scalar_halves`), limbs 0–1 and limbs 2–3
+packed: linear combinations, so free. As each limb is range-checked below 2^64, each half is an
+integer below 2^128, far below the circuit's prime: no wrap-around, and the two halves determine
+the four limbs, so no other limbs absorb the same elements. Limbs are not forced below the other
+prime: an honest prover's are canonical, and then the halves are the native transcript's (high
+below 2^126), while another representative of the same residue folds to the same residues. It
+only changes the transcript's input, which the challenge then hashes like any other prover
+message, so it gains the prover nothing but a different random challenge; a native party
+recomputing the hash of such an instance from its canonical values would find a mismatch and
+reject it.
 
 Constraints, for instances with n public inputs (k = 1 + n scalars): `alloc` 10 + 260·k,
 `alloc_fresh` 5 + 260·n, `select` 3 per point and 4 per scalar where the sides differ.
-`challenge` absorbs 2·(4 + 4k) + 3 elements, padded to a multiple of the rate 4, at 300 per
-permutation (less 3: the tag's first S-box is constant), plus 334 for the bits: 2,431 for
-n = 1, 3,031 for n = 2. `fold` adds 1,037 per scalar multiplication, 16 per point addition and
-536 per scalar (270 for u = u1 + r with a fresh U2): with a fresh U2 5,343 (n = 1) or 6,479
-(n = 2) in all, with a running U2 6,662 or 7,798.
+`challenge` absorbs 2·(4 + 2k) + 3 elements, padded to a multiple of the rate 4, at 300 per
+permutation (less 3: the tag's first S-box is constant), plus 334 for the bits: 1,831 for
+n = 1, 2,131 for n = 2. `fold` adds 1,037 per scalar multiplication, 16 per point addition and
+536 per scalar (270 for u = u1 + r with a fresh U2): with a fresh U2 4,743 (n = 1) or 5,579
+(n = 2) in all, with a running U2 6,062 or 6,898.
 """
 
 from __future__ import annotations
@@ -36,12 +41,13 @@ from crypto.circuit.gadgets import nonnative as nn
 from crypto.circuit.gadgets.bits import enforce_at_most, pack
 from crypto.circuit.gadgets.boolean import Boolean
 from crypto.circuit.gadgets.poseidon import Sponge
-from crypto.circuit.lc import ONE, LCLike
+from crypto.circuit.lc import ONE, LCLike, LinearCombination, as_lc
 from crypto.circuit.system import ConstraintSystem
 from crypto.errors import NotFreshInstanceError, ShapeMismatchError
 from crypto.folding.relaxed import RelaxedInstance
 from crypto.folding.transcript import (
     CHALLENGE_BITS,
+    HALF_BITS,
     NIFS_LABEL,
     SPONGE_WIDTH,
     point_elements,
@@ -112,12 +118,25 @@ class AllocatedRelaxedInstance:
 
     def hash_elements(self) -> list[LCLike]:
         """What the transcript absorbs for this instance, in the native order
-        (`crypto.folding.transcript.instance_elements`): comm_W (x, y), comm_E (x, y), u's four
-        limbs, then each X[i]'s. The identity's coordinates are (0, 0) on both sides."""
+        (`crypto.folding.transcript.instance_elements`): comm_W (x, y), comm_E (x, y), u's two
+        halves, then each X[i]'s. The identity's coordinates are (0, 0) on both sides."""
         elements: list[LCLike] = [self.comm_W.x, self.comm_W.y, self.comm_E.x, self.comm_E.y]
         for scalar in (self.u, *self.X):
-            elements += scalar.limbs
+            elements += scalar_halves(scalar)
         return elements
+
+
+def scalar_halves(scalar: nn.NonNative) -> list[LinearCombination]:
+    """`crypto.folding.transcript.scalar_halves` of the integer the limbs hold: its low and high
+    128 bits, each the packing of two range-checked limbs (free; exact, see the module note)."""
+    per_half = HALF_BITS // nn.LIMB_BITS
+    return [
+        LinearCombination.sum(
+            as_lc(limb) * (1 << (nn.LIMB_BITS * i))
+            for i, limb in enumerate(scalar.limbs[start : start + per_half])
+        )
+        for start in range(0, nn.N_LIMBS, per_half)
+    ]
 
 
 def select(
@@ -255,4 +274,4 @@ def _alloc_scalars(
     return tuple(nn.alloc(cs, v, f"X{i}") for i, v in enumerate(values))
 
 
-__all__ = ["AllocatedRelaxedInstance", "challenge", "fold", "low_bits", "select"]
+__all__ = ["AllocatedRelaxedInstance", "challenge", "fold", "low_bits", "scalar_halves", "select"]

@@ -2,11 +2,12 @@
 
 Nova's verifier folds the other circuit's instance scalars, u' = u1 + r·u2 and X' = X1 + r·X2,
 modulo that circuit's prime m. An element is four little-endian 64-bit limbs — the project's
-fixed representation, the one the Fiat-Shamir transcript absorbs — each range-checked, so its
-value is an integer below 2^256 standing for its residue mod m. Results of `reduce` are
-canonical (< m) for an honest prover; a dishonest one may return another representative of the
-same residue (below 2^256), which changes no residue, and `enforce_canonical` excludes it where
-the encoding itself must be unique.
+fixed representation, which the Fiat-Shamir transcript absorbs packed two by two into 128-bit
+halves (`nifs_verifier.scalar_halves`) — each range-checked, so its value is an integer below
+2^256 standing for its residue mod m. Results of `reduce` are canonical (< m) for an honest
+prover; a dishonest one may return another representative of the same residue (below 2^256),
+which changes no residue, and `enforce_canonical` excludes it where the encoding itself must be
+unique.
 
 Arithmetic builds a `LimbPoly`, an integer Σ c_k·2^(64k) whose coefficients are combinations
 with known bounds, all far below the circuit's prime p: so every field equation between them is
@@ -54,8 +55,7 @@ def other_modulus(field: PrimeField) -> int:
 
 
 def limbs_of(value: int) -> list[int]:
-    """The four little-endian 64-bit limbs of an integer below 2^256: the encoding a native
-    transcript must absorb to match an in-circuit one absorbing `NonNative.limbs`."""
+    """The four little-endian 64-bit limbs of an integer below 2^256: how a constant is held."""
     if not 0 <= value < 1 << (LIMB_BITS * N_LIMBS):
         raise LimbOverflowError(f"{value} does not fit in {N_LIMBS} limbs of 64 bits")
     return [(value >> (LIMB_BITS * k)) & LIMB_MAX for k in range(N_LIMBS)]

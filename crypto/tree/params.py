@@ -28,8 +28,9 @@ from crypto.tree.augmented import PrimaryCircuit, SecondaryCircuit
 from crypto.tree.node import NodeLayout
 
 PP_LABEL: Final = b"novanode/tree/pp/v1"
-SECONDARY_KEY: Final = "novanode/tree/S/v1"
-"""The shape-cache key of S (it does not depend on F)."""
+SECONDARY_KEY: Final = "novanode/tree/S/v2"
+"""The shape-cache key of S (it does not depend on F). The cache trusts a key to name one
+shape, so the keys of S and P change with their circuits (v2: scalars absorbed as halves)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,7 +115,7 @@ def public_params(step: StepCircuit, cache: ShapeCache | None = None) -> PublicP
     known = _PARAMS.get(step_digest)
     # Through `shapes` even when known, so that a given directory receives them.
     primary = shapes.get(
-        f"novanode/tree/P/v1/{step_digest.hex()}",
+        f"novanode/tree/P/v2/{step_digest.hex()}",
         lambda: known.primary if known is not None else record_primary_shape(step),
     )
     secondary = shapes.get(

@@ -19,6 +19,7 @@ from crypto.field import FQ, FR, PrimeField
 from crypto.folding.commitment import curve_for
 from crypto.folding.relaxed import RelaxedInstance
 from crypto.folding.transcript import digest_element
+from crypto.poseidon import Sponge, domain_tag
 from crypto.tree.hashes import HASH_BITS, h1, h1_bits, h2, h2_bits
 
 
@@ -98,6 +99,41 @@ def test_h2_native_equals_circuit(seed: int) -> None:
     native = h2(d_P, U1)
     assert native < 1 << HASH_BITS
     assert circuit_h2(d_P, U1) == native
+
+
+def documented_instance(U: RelaxedInstance) -> list[int]:
+    """SPEC §14.6's instance encoding, recomputed: coordinates ((0, 0) for the identity), then
+    each scalar as bytes 0..15 and 16..31 of its 32-byte little-endian encoding."""
+    elements = []
+    for point in (U.comm_W, U.comm_E):
+        elements += [point.x or 0, point.y or 0]
+    for scalar in (U.u, *U.X):
+        encoding = scalar.to_bytes(32, "little")
+        elements += [
+            int.from_bytes(encoding[:16], "little"),
+            int.from_bytes(encoding[16:], "little"),
+        ]
+    return elements
+
+
+def test_hashes_follow_the_documented_encoding() -> None:
+    rng = random.Random(7)
+    d_S, ctx, d_P = rng.randbytes(32), rng.randbytes(32), rng.randbytes(32)
+    z_a, z_b = (
+        [rng.randrange(FR.modulus) for _ in range(2)],
+        [rng.randrange(FR.modulus) for _ in range(2)],
+    )
+    U2, U1 = random_instance(rng, FQ, 2), random_instance(rng, FR, 3)
+
+    def low_248(digest: bytes) -> int:
+        return int.from_bytes(digest[:31], "little")
+
+    sponge = Sponge("Fr", domain_tag("novanode/tree/h1/v1"))
+    sponge.absorb([low_248(d_S), low_248(ctx), 3, 9, *z_a, *z_b, *documented_instance(U2)])
+    assert h1(d_S, ctx, 3, 9, z_a, z_b, U2) == sponge.squeeze(1)[0] % 2**250
+    sponge = Sponge("Fq", domain_tag("novanode/tree/h2/v1"))
+    sponge.absorb([low_248(d_P), *documented_instance(U1)])
+    assert h2(d_P, U1) == sponge.squeeze(1)[0] % 2**250
 
 
 def test_every_input_changes_h1() -> None:

@@ -119,10 +119,8 @@ def documented_instance(U: RelaxedInstance) -> list[int]:
 def test_hashes_follow_the_documented_encoding() -> None:
     rng = random.Random(7)
     d_S, ctx, d_P = rng.randbytes(32), rng.randbytes(32), rng.randbytes(32)
-    z_a, z_b = (
-        [rng.randrange(FR.modulus) for _ in range(2)],
-        [rng.randrange(FR.modulus) for _ in range(2)],
-    )
+    z_a = [rng.randrange(FR.modulus) for _ in range(2)]
+    z_b = [rng.randrange(FR.modulus) for _ in range(2)]
     U2, U1 = random_instance(rng, FQ, 2), random_instance(rng, FR, 3)
 
     def low_248(digest: bytes) -> int:

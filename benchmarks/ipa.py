@@ -3,8 +3,9 @@
 Keys are ``<curve>_<figure>_2^<log n>``: ``prove`` and ``verify`` in milliseconds (medians),
 ``proof_bytes`` at 32 bytes per point and per scalar, and ``msm`` (one MSM of size n, the
 verifier's floor) and ``fold`` (one generator fold of n points to n/2, the first and largest of
-the prover's k folds) in milliseconds. The SNARK of a root opens a ~2^16 G1
-polynomial and a ~2^15 Grumpkin one, so those two sizes are the ones its budget depends on.
+the prover's k folds) in milliseconds. The SNARK of a root opens a 2^15 polynomial on each
+curve while F has at most 2^12 constraints (P has 25,927 besides F, S 21,440), and a 2^16 G1
+one for larger F up to 2^15, so those sizes are the ones its budget depends on.
 
 Usage: ``python benchmarks/ipa.py [--quick]`` (``--quick``: 2^10 on both curves only).
 """

@@ -248,11 +248,11 @@ def test_wrong_cross_term_makes_an_invalid_node(monkeypatch: pytest.MonkeyPatch)
     real = prover.nifs.fold
     calls = []
 
-    def wrong_cross_term(*args, **kwargs):  # type: ignore[no-untyped-def]
-        result = real(*args, **kwargs)
-        calls.append(1)
-        if len(calls) > 1:
+    def wrong_cross_term(shape, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = real(shape, *args, **kwargs)
+        if shape is not params().secondary or calls:
             return result
+        calls.append(1)
         return dataclasses.replace(result, comm_T=result.comm_T + Grumpkin.generator())
 
     child = leaf(0)

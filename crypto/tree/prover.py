@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -118,46 +119,49 @@ def prove_node(
     (`prove_step`/`prove_join` do): a node over children that do not is simply invalid."""
     P, S = params.primary, params.secondary
     z_a = tuple(z_a)
-    # 1. Secondary folds.
-    G_L, G_R = (_secondary_fold(params, c) for c in (left, right))
-    fold_LR = nifs.fold(
-        S,
-        G_L.instance,
-        G_L.witness,
-        G_L.products,
-        G_R.instance,
-        G_R.witness,
-        G_R.products,
-        params.secondary_key,
-    )
-    # 2. P's witness and the fresh u1.
-    primary_children = [
-        None if c is None else _primary_child(params, c, G.comm_T)
-        for c, G in zip((left, right), (G_L, G_R), strict=True)
-    ]
-    generator = WitnessGenerator(FR)
-    PrimaryCircuit(params.step).synthesize(
-        generator,
-        PrimaryInputs(
-            params.d_S,
-            ctx,
-            a,
-            z_a,
-            step,
-            primary_children[0],
-            primary_children[1],
-            fold_LR.comm_T,
-            advice,
-        ),
-    )
-    assignment = generator.assignment()
-    u1, w1 = fresh(
-        P, assignment.public, compact_from_ints(FR, assignment.private), params.primary_key
-    )
-    # 3. Primary folds.
-    V_L, WV_L, PV_L = _running_or_zero(params, left)
-    V_R, WV_R, PV_R = _running_or_zero(params, right)
-    fold_a = nifs.fold(P, V_L, WV_L, PV_L, V_R, WV_R, PV_R, params.primary_key)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # Step 3's first fold, U1(L) + U1(R), needs nothing this node computes: its cross term
+        # and MSM run in the kernel (which releases the GIL) while P is synthesised, on the
+        # core that the single-threaded synthesis leaves idle.
+        children_fold = background.submit(_children_primary_fold, params, left, right)
+        # 1. Secondary folds.
+        G_L, G_R = (_secondary_fold(params, c) for c in (left, right))
+        fold_LR = nifs.fold(
+            S,
+            G_L.instance,
+            G_L.witness,
+            G_L.products,
+            G_R.instance,
+            G_R.witness,
+            G_R.products,
+            params.secondary_key,
+        )
+        # 2. P's witness and the fresh u1.
+        primary_children = [
+            None if c is None else _primary_child(params, c, G.comm_T)
+            for c, G in zip((left, right), (G_L, G_R), strict=True)
+        ]
+        generator = WitnessGenerator(FR)
+        PrimaryCircuit(params.step).synthesize(
+            generator,
+            PrimaryInputs(
+                params.d_S,
+                ctx,
+                a,
+                z_a,
+                step,
+                primary_children[0],
+                primary_children[1],
+                fold_LR.comm_T,
+                advice,
+            ),
+        )
+        assignment = generator.assignment()
+        u1, w1 = fresh(
+            P, assignment.public, compact_from_ints(FR, assignment.private), params.primary_key
+        )
+        # 3. Primary folds.
+        fold_a = children_fold.result()
     fold_b = nifs.fold(
         P,
         fold_a.instance,
@@ -309,6 +313,15 @@ def _secondary_fold(params: PublicParams, child: Node | None) -> nifs.Fold:
     if known.u2 is None:
         known.u2 = Products.of(S, u2, w2.dense_W())
     return nifs.fold(S, child.U2, child.W2, known.U2, u2, w2, known.u2, params.secondary_key)
+
+
+def _children_primary_fold(
+    params: PublicParams, left: Node | None, right: Node | None
+) -> nifs.Fold:
+    """U1(L) + U1(R), either side Z1 where that child is absent."""
+    V_L, WV_L, PV_L = _running_or_zero(params, left)
+    V_R, WV_R, PV_R = _running_or_zero(params, right)
+    return nifs.fold(params.primary, V_L, WV_L, PV_L, V_R, WV_R, PV_R, params.primary_key)
 
 
 def _primary_child(params: PublicParams, child: Node, comm_T: CurvePoint) -> PrimaryChild:

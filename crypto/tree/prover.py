@@ -239,13 +239,22 @@ def verify_node(
         (params.secondary, node.U2, node.W2, params.secondary_key),
         (params.secondary, u2, w2, params.secondary_key),
     ]
-    products = [
-        check_constraints(shape, instance, witness) for shape, instance, witness, _ in checks
-    ]
     gamma = int.from_bytes(os.urandom(16), "little")
-    primary_ok = _batch_commitments(params.primary_key, [(node.U1, node.W1)], gamma)
-    secondary_ok = _batch_commitments(params.secondary_key, [(node.U2, node.W2), (u2, w2)], gamma)
-    if not (primary_ok and secondary_ok):
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # The batched commitment MSMs run while the constraints are checked; their results are
+        # read only once every constraint held (on malformed input they may fail, unread:
+        # the constraint check raises its own, specific error first).
+        primary = background.submit(
+            _batch_commitments, params.primary_key, [(node.U1, node.W1)], gamma
+        )
+        secondary = background.submit(
+            _batch_commitments, params.secondary_key, [(node.U2, node.W2), (u2, w2)], gamma
+        )
+        products = [
+            check_constraints(shape, instance, witness) for shape, instance, witness, _ in checks
+        ]
+        commitments_ok = primary.result() and secondary.result()
+    if not commitments_ok:
         for shape, instance, witness, key in checks:
             check_commitments(shape, instance, witness, key)
         raise CommitmentMismatchError("a commitment does not match its witness")

@@ -612,7 +612,11 @@ mod tests {
                 for (x, k) in plain.iter_mut().zip(c) {
                     *x += k;
                 }
-                let boxes = if round < full / 2 || round >= full / 2 + partial { t } else { 1 };
+                let boxes = if round < full / 2 || round >= full / 2 + partial {
+                    t
+                } else {
+                    1
+                };
                 for x in plain.iter_mut().take(boxes) {
                     let (x2, x4) = (*x * *x, *x * *x * *x * *x);
                     expected.extend([x2, x4, x4 * *x]);

@@ -122,8 +122,8 @@ class ProverPool:
     def __init__(
         self, make_circuit: Callable[[], StepCircuit], workers: int, cache_dir: Path
     ) -> None:
-        if workers < 2:
-            raise StepCircuitError(f"a pool has at least two workers, not {workers}")
+        if workers < 1:
+            raise StepCircuitError(f"a pool has at least one worker, not {workers}")
         self.params = public_params(make_circuit(), ShapeCache(cache_dir))
         # Spawned, not forked: the kernel's thread pool does not survive a fork.
         self._executor = ProcessPoolExecutor(

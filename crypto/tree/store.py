@@ -36,7 +36,7 @@ from protocol.tree import JoinNode, StepNode, TreeNode
 
 _log = logging.getLogger(__name__)
 
-SUFFIX = ".node"
+_SUFFIX = ".node"
 _TEMPORARY = ".tmp"
 
 
@@ -54,7 +54,7 @@ class NodeStore:
             name = f"join-{place.start}-{place.mid}-{place.end}"
         else:
             raise TypeError(f"a tree node is a StepNode or a JoinNode, not {type(place).__name__}")
-        return self._job_directory(params_digest, ctx) / (name + SUFFIX)
+        return self._job_directory(params_digest, ctx) / (name + _SUFFIX)
 
     def load(self, params: PublicParams, expected: Statement, place: TreeNode) -> Node | None:
         """The stored node at `place` if there is one that decodes strictly under `params` and
@@ -76,21 +76,20 @@ class NodeStore:
             return None
         return node
 
-    def save(self, params_digest: bytes, ctx: bytes, place: TreeNode, blob: bytes) -> Path:
+    def save(self, params_digest: bytes, ctx: bytes, place: TreeNode, blob: bytes) -> None:
         """Writes the node blob `blob` (of the node at `place`) through a temporary file and a
-        rename; returns its path."""
+        rename."""
         path = self.path(params_digest, ctx, place)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + _TEMPORARY)
         temporary.write_bytes(blob)
         os.replace(temporary, path)
-        return path
 
     def prune(self, params: PublicParams, ctx: bytes) -> list[Path]:
         """Verifies every stored node of the job `ctx` under `params` (`verify_node`, as a node
         received from a peer) and removes those that fail; returns their paths."""
         removed = []
-        for path in sorted(self._job_directory(params.digest, ctx).glob("*" + SUFFIX)):
+        for path in sorted(self._job_directory(params.digest, ctx).glob("*" + _SUFFIX)):
             try:
                 verify_node(params, decode_node(path.read_bytes(), params.layout()), ctx=ctx)
             except CryptoError as exc:
@@ -111,4 +110,4 @@ def _check_place(statement: Statement, place: TreeNode) -> None:
         )
 
 
-__all__ = ["SUFFIX", "NodeStore"]
+__all__ = ["NodeStore"]

@@ -99,7 +99,8 @@ def prove_range(
     todo, nodes = _plan(params, ctx, a, states, store)
     for done, task in enumerate(todo, 1):
         i = task.pivot - a
-        # A child is needed by its parent only: dropping it keeps one level of nodes in memory.
+        # A child is needed by its parent only: dropping it then, memory holds the nodes still
+        # waiting for their parent (one per level at most), not every node of the range.
         left = None if task.left is None else nodes.pop(task.left)
         right = None if task.right is None else nodes.pop(task.right)
         node = prove_step(params, ctx, task.pivot, states[i], advice[i], left, right)

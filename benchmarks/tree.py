@@ -6,6 +6,11 @@
 - `join_prove_2^k_ms`: a join of two nodes (no step applied).
 - `verify_2^k_ms`: `verify_node` on a merge node (what a receiver runs before merging).
 - `node_bytes_2^k`: the canonical CBOR blob of a merge node.
+- `job_32_P1_ms`, `job_32_P2_ms`: a whole job of 32 steps (F of 2^10) proven sequentially and by
+  two worker processes (`prove_job`, end to end: the workers' start-up included), both from a
+  warm shape cache; `job_32_P2_speedup` is their ratio (target ≥ 1.7 on two cores).
+  `job_32_P1_cores` is the sequential run's CPU time over its wall time: on a machine of C cores
+  P = 2 can be at most C / job_32_P1_cores times faster, since it does the same work.
 
 Timings are medians of repeats; the parameters are built once per F and not timed.
 
@@ -15,7 +20,10 @@ Timings are medians of repeats; the parameters are built once per F and not time
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +35,7 @@ from crypto.circuit.step import trace  # noqa: E402
 from crypto.tree.encoding import encode_node  # noqa: E402
 from crypto.tree.params import public_params  # noqa: E402
 from crypto.tree.prover import prove_join, prove_step, verify_node  # noqa: E402
+from crypto.tree.scheduler import prove_job  # noqa: E402
 
 CTX = bytes(32)
 Z0 = (7,)
@@ -56,6 +65,23 @@ def measure(log2: int, repeats: int, results: dict[str, float | int | str]) -> N
     results[f"node_bytes_{suffix}"] = len(encode_node(merge))
 
 
+def measure_job(log2: int, steps: int, repeats: int, results: dict[str, float | int | str]) -> None:
+    make = functools.partial(builtin, f"builtin:cubic?log2={log2}")
+    advice = [None] * steps
+    with tempfile.TemporaryDirectory(prefix="novanode-bench-") as shared:
+        cache = Path(shared)
+        prove_job(make, CTX, Z0, advice[:2], 2, cache)  # records the shapes and keys once
+        cpu = time.process_time()
+        start = time.perf_counter()
+        sequential = median_ms(lambda: prove_job(make, CTX, Z0, advice, 1, cache), repeats, 0)
+        cores = (time.process_time() - cpu) / (time.perf_counter() - start)
+        parallel = median_ms(lambda: prove_job(make, CTX, Z0, advice, 2, cache), repeats, 0)
+    results[f"job_{steps}_P1_ms"] = sequential
+    results[f"job_{steps}_P2_ms"] = parallel
+    results[f"job_{steps}_P2_speedup"] = sequential / parallel
+    results[f"job_{steps}_P1_cores"] = cores
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="F of 2^10 only, fewer repeats")
@@ -63,6 +89,7 @@ def main() -> None:
     results: dict[str, float | int | str] = {}
     for log2 in (10,) if args.quick else (10, 12, 14):
         measure(log2, 2 if args.quick else 3, results)
+    measure_job(10, 32, 1 if args.quick else 2, results)
     report("tree", results)
 
 

@@ -71,6 +71,15 @@ def permute(params: PoseidonParams, state: Sequence[int]) -> list[int]:
     return _from_vector(out, params)
 
 
+def sbox_powers(params: PoseidonParams, state: Sequence[int]) -> list[int]:
+    """x², x⁴, x⁵ of every S-box input of the permutation of `state`, in round order (t S-boxes
+    per full round, one per partial round): the values a circuit computing the permutation
+    holds in its witness, computed in one native pass."""
+    if len(state) != params.t:
+        raise ShapeMismatchError(f"Poseidon state has {len(state)} elements, expected t={params.t}")
+    return _from_vector(_kernel_for(params).sbox_powers(_to_vector(state, params)), params)
+
+
 def permute_many(params: PoseidonParams, states: NDArray[np.uint64]) -> NDArray[np.uint64]:
     """The permutation of each of m states given as a uint64 array of shape (m, t, 4).
 

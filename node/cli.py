@@ -57,12 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
     prove.add_argument(
         "--cache", type=Path, metavar="DIR", help="a directory keeping circuit shapes across runs"
     )
+    prove.add_argument(
+        "--resume",
+        type=Path,
+        metavar="DIR",
+        help="keep every proven node in DIR and prove none already there: after an interruption, "
+        "the same command goes on where it stopped",
+    )
 
     verify = commands.add_parser("verify", help="check a proof file and print its statement")
     verify.add_argument("file", type=Path, metavar="FILE")
     verify.add_argument("--expect-zn", metavar="JSON", help="fail unless the final state is this")
     verify.add_argument("--r1cs", type=Path, metavar="PATH.r1cs", help="a circom proof's circuit")
-    verify.add_argument("--wasm", type=Path, metavar="PATH.wasm", help="its witness generator")
     return parser
 
 
@@ -92,9 +98,10 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             out_path=args.out,
             cache_dir=args.cache,
+            resume=args.resume,
         )
     if args.command == "verify":
-        return tree.verify(args.file, expect_zn=args.expect_zn, r1cs=args.r1cs, wasm=args.wasm)
+        return tree.verify(args.file, expect_zn=args.expect_zn, r1cs=args.r1cs)
     parser.error(f"unknown command {args.command!r}")
 
 

@@ -1,4 +1,5 @@
-"""Helpers shared by the gadget tests: boolean inputs, tampered assignments, dishonest provers."""
+"""Helpers shared by the gadget tests: boolean inputs, tampered assignments, dishonest provers,
+and the pure-Python curves (`crypto.reference.curve`) in the gadgets' notation of points."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from crypto.circuit import Assignment, ConstraintSystem, ShapeRecorder, Var, WitnessGenerator
+from crypto.circuit.gadgets import ecc
 from crypto.circuit.gadgets.boolean import Boolean
 from crypto.circuit.system import Value
 from crypto.field import PrimeField
+from crypto.reference import curve as ref
 
 Circuit = Callable[[ConstraintSystem], object]
 
@@ -74,3 +77,42 @@ def steered(field: PrimeField, circuit: Circuit, overrides: dict[str, int]) -> A
     circuit(prover)
     assert prover.used == set(overrides), f"no variable at {set(overrides) - prover.used}"
     return prover.assignment()
+
+
+# The reference curves, with the identity written as the gadgets write it
+
+
+IDENTITY = (0, 0)
+"""The gadgets' identity (on neither curve); the reference writes it None."""
+
+
+def reference_curve(curve: ecc.Curve) -> ref.Curve:
+    """The reference model of a gadget curve (the one over the same base field)."""
+    (model,) = (m for m in (ref.BN254_G1, ref.GRUMPKIN) if m.p == curve.field.modulus)
+    return model
+
+
+def _to_reference(point: ecc.NativePoint) -> ref.Point:
+    return None if point == IDENTITY else point
+
+
+def _from_reference(point: ref.Point) -> ecc.NativePoint:
+    return IDENTITY if point is None else point
+
+
+def on_curve(curve: ecc.Curve, a: ecc.NativePoint) -> bool:
+    return ref.is_on_curve(reference_curve(curve), _to_reference(a))
+
+
+def add(curve: ecc.Curve, a: ecc.NativePoint, b: ecc.NativePoint) -> ecc.NativePoint:
+    model = reference_curve(curve)
+    return _from_reference(ref.add(model, _to_reference(a), _to_reference(b)))
+
+
+def neg(curve: ecc.Curve, a: ecc.NativePoint) -> ecc.NativePoint:
+    return _from_reference(ref.neg(reference_curve(curve), _to_reference(a)))
+
+
+def mul(curve: ecc.Curve, k: int, a: ecc.NativePoint) -> ecc.NativePoint:
+    """k·a (the reference reduces k modulo the group order)."""
+    return _from_reference(ref.mul(reference_curve(curve), _to_reference(a), k))

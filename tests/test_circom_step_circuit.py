@@ -61,6 +61,18 @@ def test_it_is_a_step_circuit_named_by_its_r1cs(circuit: CircomStepCircuit) -> N
     assert circuit.key.startswith("circom:") and len(circuit.key) == 7 + 64
 
 
+def test_the_r1cs_alone_is_the_same_circuit_proving_no_step(
+    circuit: CircomStepCircuit, embedded_shape: R1CSShape
+) -> None:
+    """What a verifier builds: same key, arity and embedded shape (so the same parameters), but
+    no witness to prove a step with."""
+    alone = CircomStepCircuit.from_r1cs(FIXTURE / "poseidon_chain.r1cs")
+    assert (alone.key, alone.arity) == (circuit.key, circuit.arity)
+    assert record_step_shape(alone).digest == embedded_shape.digest
+    with pytest.raises(StepCircuitError, match="no recorded step"):
+        alone.native([1, 0], {"advice": "3"})
+
+
 def test_the_shape_is_circoms_r1cs_over_its_wire_vector(circuit: CircomStepCircuit) -> None:
     shape = circuit.shape
     assert (shape.n_constraints, shape.n_columns) == (518, 522)

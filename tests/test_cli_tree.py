@@ -6,11 +6,13 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from tree_samples import STEP_KEY, step
 
 from crypto.circuit.step import trace
-from crypto.tree.encoding import decode_node_file, encode_node_file
+from crypto.folding.relaxed import RelaxedWitness
+from crypto.tree.encoding import decode_node, decode_node_file, encode_node, encode_node_file
 from crypto.tree.params import public_params
 from node.cli import main
 
@@ -85,8 +87,11 @@ def test_circom_fixture_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     out = str(tmp_path / "proof.cbor")
     prove = ["prove", "--circuit", r1cs, "--wasm", wasm, "--z0", '["1", "0"]', "--steps", "2"]
     assert main([*prove, "--advice", str(tmp_path / "advice.json"), "--out", out]) == 0
-    assert main(["verify", out]) == 2  # a circom proof needs its circuit's files
-    assert main(["verify", out, "--r1cs", r1cs, "--wasm", wasm]) == 0
+    assert main(["verify", out]) == 2  # a circom proof needs its circuit
+    assert "give its .r1cs file with --r1cs" in capsys.readouterr().err
+    assert main(["verify", out, "--r1cs", str(tmp_path / "missing.r1cs")]) == 2
+    # The .r1cs is all a verifier needs: checking a proof runs no step, so no wasm.
+    assert main(["verify", out, "--r1cs", r1cs]) == 0
     z_n = json.loads(capsys.readouterr().out.split("zN:")[1])
     trace = json.loads((fixture / "trace.json").read_text())
     assert z_n == [int(v) for v in trace["steps"][1]["step_out"]]
@@ -98,13 +103,13 @@ def test_circom_job_from_recorded_witnesses(
     """Three steps from the fixture's .wtns files, no wasm while proving; progress on stderr, a
     line per proven node; the proof verifies like one proven with the wasm generator."""
     fixture = Path(__file__).parent / "fixtures" / "circom" / "poseidon_chain"
-    r1cs, wasm = str(fixture / "poseidon_chain.r1cs"), str(fixture / "poseidon_chain.wasm")
+    r1cs = str(fixture / "poseidon_chain.r1cs")
     out = str(tmp_path / "proof.cbor")
     prove = ["prove", "--circuit", r1cs, "--witness-dir", str(fixture), "--z0", '["1", "0"]']
     assert main([*prove, "--steps", "3", "--out", out]) == 0
     progress = [line.split(" (")[0] for line in capsys.readouterr().err.splitlines()]
     assert progress == [f"proved {i}/3 nodes" for i in (1, 2, 3)]
-    assert main(["verify", out, "--r1cs", r1cs, "--wasm", wasm]) == 0
+    assert main(["verify", out, "--r1cs", r1cs]) == 0
     z_n = json.loads(capsys.readouterr().out.split("zN:")[1])
     trace = json.loads((fixture / "trace.json").read_text())
     assert z_n == [int(v) for v in trace["steps"][2]["step_out"]]
@@ -131,3 +136,41 @@ def test_recorded_witnesses_that_cannot_be_used_exit_2(
     builtin = ["prove", "--circuit", STEP_KEY, "--witness-dir", str(fixture), "--z0", "[1]"]
     assert main([*builtin, "--steps", "1", "--out", out]) == 2
     assert "not a built-in" in capsys.readouterr().err
+
+
+def _damage_witness(path: Path) -> None:
+    """Changes one value of the stored node's primary witness: the file still decodes to the
+    same statement, but the node is invalid."""
+    params = public_params(step())
+    node = decode_node(path.read_bytes(), params.layout())
+    W = node.W1.dense_W().copy()
+    W[5, 0] ^= np.uint64(1)
+    path.write_bytes(encode_node(dataclasses.replace(node, W1=RelaxedWitness(W, node.W1.E))))
+
+
+def test_resume_goes_on_where_it_stopped_and_repairs_damaged_nodes(
+    proof: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--resume DIR keeps the nodes; a second run proves only what is missing. Its first run
+    writes the proof file a run without it writes; so does a run that finds the root missing
+    (stopped before it) and the leaf damaged in a way decoding cannot see: the root proven on
+    that leaf does not verify, so both are removed and proven again."""
+    nodes = tmp_path / "nodes"
+    out = tmp_path / "proof.cbor"
+    prove = ["prove", "--circuit", STEP_KEY, "--z0", json.dumps(Z0), "--steps", "2"]
+    assert main([*prove, "--resume", str(nodes), "--out", str(out)]) == 0
+    assert out.read_bytes() == proof.read_bytes()
+    (leaf,) = nodes.rglob("step-0-0-1.node")
+    (root,) = nodes.rglob("step-0-1-2.node")
+    root.unlink()
+    _damage_witness(leaf)
+    capsys.readouterr()
+    assert main([*prove, "--resume", str(nodes), "--out", str(out)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in err if line.startswith("proved")] == [
+        "proved 1/1 nodes",  # the root, on the damaged leaf
+        "proved 1/2 nodes",  # both again, after the repair
+        "proved 2/2 nodes",
+    ]
+    assert any("2 damaged nodes removed" in line for line in err)
+    assert out.read_bytes() == proof.read_bytes()

@@ -8,8 +8,18 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from ecc_reference import IDENTITY, add, mul, neg, on_curve
-from gadget_harness import alloc_bits, free_bits, n_private, tampered
+from gadget_harness import (
+    IDENTITY,
+    add,
+    alloc_bits,
+    free_bits,
+    mul,
+    n_private,
+    neg,
+    on_curve,
+    reference_curve,
+    tampered,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from py_ecc import bn128
@@ -36,7 +46,7 @@ scalars = st.integers(min_value=1, max_value=2**128)
 
 
 def point(curve: ecc.Curve, k: int) -> tuple[int, int]:
-    return mul(curve.field.modulus, k, curve.generator)
+    return mul(curve, k, curve.generator)
 
 
 @dataclass
@@ -91,20 +101,24 @@ def binary(cs: ConstraintSystem, gadget: Callable[..., ecc.Point], a: Any, b: An
 
 
 @BOTH
-def test_generators_are_on_their_curves_and_order_kills_them(curve: ecc.Curve) -> None:
-    p = curve.field.modulus
-    assert curve.is_on_curve(curve.generator) and on_curve(p, curve.b, curve.generator)
-    assert mul(p, curve.order, curve.generator) == IDENTITY
+def test_curves_are_the_reference_ones(curve: ecc.Curve) -> None:
+    """Same equation, order and generator as `crypto.reference.curve`'s; (order − 1)·G = −G,
+    so the order kills the generator."""
+    model = reference_curve(curve)
+    assert (model.b, model.order, model.generator) == (curve.b, curve.order, curve.generator)
+    assert curve.is_on_curve(curve.generator) and on_curve(curve, curve.generator)
+    g = curve.generator
+    assert add(curve, mul(curve, curve.order - 1, g), g) == IDENTITY
     assert ecc.curve_of(curve.field) is curve
 
 
 def test_reference_agrees_with_py_ecc_on_bn254() -> None:
-    p = FQ.modulus
+    g1 = ecc.BN254_G1
     for k in (1, 2, 3, 12345, 2**128 + 7):
         expected = bn128.multiply(bn128.G1, k)
-        assert mul(p, k, ecc.BN254_G1.generator) == (int(expected[0]), int(expected[1]))
+        assert mul(g1, k, g1.generator) == (int(expected[0]), int(expected[1]))
     a, b = bn128.multiply(bn128.G1, 5), bn128.multiply(bn128.G1, 9)
-    native = add(p, point(ecc.BN254_G1, 5), point(ecc.BN254_G1, 9))
+    native = add(g1, point(g1, 5), point(g1, 9))
     total = bn128.add(a, b)
     assert native == (int(total[0]), int(total[1]))
 
@@ -180,22 +194,20 @@ def test_tampered_point_allocation_is_rejected(curve: ecc.Curve, change: str) ->
 @FEW
 @given(a=scalars, b=scalars)
 def test_add_matches_native(curve: ecc.Curve, a: int, b: int) -> None:
-    p = curve.field.modulus
     pa, pb = point(curve, a), point(curve, b)
     result = run(curve.field, lambda cs: binary(cs, ecc.add, pa, pb))
-    assert result.output == add(p, pa, pb)
+    assert result.output == add(curve, pa, pb)
 
 
 def special_pairs(curve: ecc.Curve) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
-    p = curve.field.modulus
     a, b = point(curve, 3), point(curve, 11)
     return [
         ("P+O", a, IDENTITY),
         ("O+P", IDENTITY, a),
         ("O+O", IDENTITY, IDENTITY),
         ("P+P", a, a),
-        ("P+-P", a, neg(p, a)),
-        ("-P+P", neg(p, a), a),
+        ("P+-P", a, neg(curve, a)),
+        ("-P+P", neg(curve, a), a),
         ("P+Q", a, b),
     ]
 
@@ -205,7 +217,7 @@ def special_pairs(curve: ecc.Curve) -> list[tuple[str, tuple[int, int], tuple[in
 def test_add_exceptional_cases(curve: ecc.Curve, case: int) -> None:
     _, a, b = special_pairs(curve)[case]
     result = run(curve.field, lambda cs: binary(cs, ecc.add, a, b))
-    assert result.output == add(curve.field.modulus, a, b)
+    assert result.output == add(curve, a, b)
     assert result.shape.n_constraints == 10 + 16
 
 
@@ -236,7 +248,7 @@ def test_add_with_a_constant_point(curve: ecc.Curve) -> None:
         curve.field,
         lambda cs: (0, ecc.add(cs, ecc.alloc_point(cs, lambda: a), ecc.Point.constant(curve, g))),
     )
-    assert result.output == add(curve.field.modulus, a, g)
+    assert result.output == add(curve, a, g)
 
 
 # --- doubling, negation, selection ---------------------------------------------------------------
@@ -248,7 +260,7 @@ def test_add_with_a_constant_point(curve: ecc.Curve) -> None:
 def test_double_matches_native(curve: ecc.Curve, k: int) -> None:
     value = point(curve, k)
     result = run(curve.field, lambda cs: (5, ecc.double(cs, ecc.alloc_point(cs, lambda: value))))
-    assert result.output == add(curve.field.modulus, value, value)
+    assert result.output == add(curve, value, value)
     assert result.shape.n_constraints == 5 + 4
 
 
@@ -296,7 +308,7 @@ def test_add_of_identities_ignores_its_free_slope(curve: ecc.Curve) -> None:
 def test_negate(curve: ecc.Curve, k: int) -> None:
     value = point(curve, k)
     result = run(curve.field, lambda cs: (5, -ecc.alloc_point(cs, lambda: value)))
-    assert result.output == neg(curve.field.modulus, value)
+    assert result.output == neg(curve, value)
     assert result.shape.n_constraints == 5
 
 
@@ -337,7 +349,7 @@ def scalar_mul_circuit(
 def test_scalar_mul_by_random_128_bit_scalars(curve: ecc.Curve, k: int, base: int) -> None:
     value = point(curve, base)
     result = run(curve.field, scalar_mul_circuit(value, k, 128))
-    assert result.output == mul(curve.field.modulus, k, value)
+    assert result.output == mul(curve, k, value)
 
 
 @BOTH
@@ -346,7 +358,7 @@ def test_scalar_mul_by_random_128_bit_scalars(curve: ecc.Curve, k: int, base: in
 def test_scalar_mul_edge_scalars_and_identity_base(curve: ecc.Curve, k: int, base: int) -> None:
     value = point(curve, base)
     result = run(curve.field, scalar_mul_circuit(value, k, 128))
-    assert result.output == mul(curve.field.modulus, k, value)
+    assert result.output == mul(curve, k, value)
 
 
 @BOTH
@@ -356,7 +368,7 @@ def test_scalar_mul_at_the_group_order(curve: ecc.Curve, offset: int) -> None:
     value = point(curve, 5)
     width = curve.order.bit_length()
     result = run(curve.field, scalar_mul_circuit(value, curve.order + offset, width))
-    assert result.output == mul(curve.field.modulus, curve.order + offset, value)
+    assert result.output == mul(curve, curve.order + offset, value)
     assert result.shape.n_constraints == 5 + width + 8 * width + 26
 
 
@@ -368,13 +380,12 @@ def test_scalar_mul_every_short_scalar(curve: ecc.Curve, width: int) -> None:
     value = point(curve, 13)
     for k in range(1 << width):
         result = run(curve.field, scalar_mul_circuit(value, k, width))
-        assert result.output == mul(curve.field.modulus, k, value)
+        assert result.output == mul(curve, k, value)
 
 
 @BOTH
 @pytest.mark.parametrize("k", [0, 5, 2**64 + 3])
 def test_scalar_mul_with_constant_point_or_constant_bits(curve: ecc.Curve, k: int) -> None:
-    p = curve.field.modulus
     value = point(curve, 9)
 
     def constant_point(cs: ConstraintSystem) -> tuple[int, ecc.Point]:
@@ -386,7 +397,7 @@ def test_scalar_mul_with_constant_point_or_constant_bits(curve: ecc.Curve, k: in
         return 0, ecc.scalar_mul(cs, ecc.alloc_point(cs, lambda: value), bits)
 
     for circuit in (constant_point, constant_bits):
-        assert run(curve.field, circuit).output == mul(p, k, value)
+        assert run(curve.field, circuit).output == mul(curve, k, value)
 
 
 def test_batch_inverse() -> None:

@@ -22,8 +22,22 @@ from crypto.errors import (
 )
 from crypto.field import FQ, FR, PrimeField, Vector
 from crypto.folding.commitment import curve_for
-from crypto.folding.nifs import Products, challenge, cross_term, fold_instances, prove, verify
-from crypto.folding.relaxed import RelaxedInstance, RelaxedWitness, check, key_for
+from crypto.folding.nifs import (
+    Products,
+    challenge,
+    cross_term,
+    fold,
+    fold_instances,
+    prove,
+    verify,
+)
+from crypto.folding.relaxed import (
+    RelaxedInstance,
+    RelaxedWitness,
+    check,
+    check_constraints,
+    key_for,
+)
 from crypto.folding.transcript import (
     NIFS_LABEL,
     digest_element,
@@ -118,6 +132,61 @@ def test_random_shapes_fold_and_stay_satisfied(seed: int, n_constraints: int, fq
     folded, witness, comm_T = prove(sample.shape, U1, W1, U2, W2)
     verify(sample.shape, U1, U2, comm_T, folded)
     check(sample.shape, folded, witness)
+
+
+def same_products(left: Products, right: Products) -> bool:
+    return all(
+        np.array_equal(getattr(left, name), getattr(right, name)) for name in ("Az", "Bz", "Cz")
+    )
+
+
+def products_of(sample: Sample, U: RelaxedInstance, W: RelaxedWitness) -> Products:
+    return Products.of(sample.shape, U, W.dense_W())
+
+
+def test_fold_carries_the_products_of_the_folded_pair(sample: Sample) -> None:
+    """A·z, B·z, C·z are linear in z: the fold's P1 + r·P2 are the mat-vecs of the folded pair,
+    and folds fed carried products give exactly what `prove` (which recomputes them) gives."""
+    shape, rng = sample.shape, random.Random(30)
+    U1, W1, U2, W2 = folded_pair(sample, 31)
+    merged = fold(shape, U1, W1, products_of(sample, U1, W1), U2, W2, products_of(sample, U2, W2))
+    assert (merged.instance, merged.comm_T) == prove(shape, U1, W1, U2, W2)[::2]
+    assert same_products(merged.products, products_of(sample, merged.instance, merged.witness))
+    U, W, carried = merged.instance, merged.witness, merged.products
+    for _ in range(2):  # running + fresh, the running side's products carried
+        U3, W3 = sample.fresh(rng)
+        step = fold(shape, U, W, carried, U3, W3, products_of(sample, U3, W3))
+        expected, witness, comm_T = prove(shape, U, W, U3, W3)
+        assert (step.instance, step.comm_T) == (expected, comm_T)
+        assert np.array_equal(step.witness.E, witness.E)
+        check(shape, step.instance, step.witness)
+        U, W, carried = step.instance, step.witness, step.products
+    assert same_products(carried, products_of(sample, U, W))
+
+
+def test_zero_products_and_the_checks_products(sample: Sample) -> None:
+    """`Products.zeros` are the zero instance's; `check_constraints` returns the pair's."""
+    shape = sample.shape
+    curve = curve_for(shape.field)
+    zero = RelaxedInstance(curve.identity(), curve.identity(), 0, (0,) * shape.n_public)
+    zero_witness = RelaxedWitness(
+        shape.field.zeros(shape.n_private), shape.field.zeros(shape.n_constraints)
+    )
+    assert same_products(Products.zeros(shape), products_of(sample, zero, zero_witness))
+    U, W = sample.fresh(random.Random(32))
+    assert same_products(check_constraints(shape, U, W), products_of(sample, U, W))
+
+
+def test_wrong_products_give_an_unsatisfied_fold(sample: Sample) -> None:
+    """Products are trusted like witnesses: a wrong one yields a folded pair that fails the
+    check, never one that passes."""
+    shape = sample.shape
+    U1, W1, U2, W2 = folded_pair(sample, 33)
+    P1 = products_of(sample, U1, W1)
+    wrong = dataclasses.replace(P1, Cz=bump(shape.field, P1.Cz, 0))
+    result = fold(shape, U1, W1, wrong, U2, W2, products_of(sample, U2, W2))
+    with pytest.raises(UnsatisfiedRelaxedConstraintError):
+        check(shape, result.instance, result.witness)
 
 
 def test_cross_term_is_the_error_of_the_sum() -> None:

@@ -23,8 +23,9 @@ from crypto.poseidon import (
     permute_many,
     poseidon_hash,
     poseidon_params,
+    sbox_powers,
 )
-from crypto.poseidon_params import FIELD_MODULI, FieldName
+from crypto.poseidon_params import FIELD_MODULI, FieldName, PoseidonParams
 from crypto.reference.poseidon import permute as reference_permute
 
 TRACE = Path(__file__).parent / "fixtures" / "circom" / "poseidon_chain" / "trace.json"
@@ -108,6 +109,39 @@ def test_kernel_equals_reference_at_other_widths(field: FieldName, t: int) -> No
     params = poseidon_params(field, t)
     state = [(7**k + 3) % params.modulus for k in range(t)]
     assert permute(params, state) == reference_permute(params, state)
+
+
+def reference_sbox_powers(params: PoseidonParams, state: list[int]) -> list[int]:
+    """x², x⁴, x⁵ of each S-box input, the rounds written out as `crypto.reference.poseidon`
+    does (whose output the final state is checked against)."""
+    p, t = params.modulus, params.t
+    half = params.full_rounds // 2
+    powers: list[int] = []
+    s = list(state)
+    for r, constants in enumerate(params.round_constants):
+        s = [(x + c) % p for x, c in zip(s, constants, strict=True)]
+        full = r < half or r >= half + params.partial_rounds
+        for i in range(t if full else 1):
+            x2 = s[i] * s[i] % p
+            x4 = x2 * x2 % p
+            powers += [x2, x4, x4 * s[i] % p]
+            s[i] = x4 * s[i] % p
+        s = [sum(m * x for m, x in zip(row, s, strict=True)) % p for row in params.mds]
+    assert s == reference_permute(params, state)
+    return powers
+
+
+@pytest.mark.parametrize("field", FIELDS)
+@pytest.mark.parametrize("t", [2, 3, 5])
+def test_sbox_powers_are_the_plain_rounds(field: FieldName, t: int) -> None:
+    """The kernel's fast form feeds every S-box the plain definition's input."""
+    params = poseidon_params(field, t)
+    state = [(11**k + 5) % params.modulus for k in range(t)]
+    powers = sbox_powers(params, state)
+    assert len(powers) == 3 * (params.full_rounds * t + params.partial_rounds)
+    assert powers == reference_sbox_powers(params, state)
+    with pytest.raises(ShapeMismatchError, match=f"expected t={t}"):
+        sbox_powers(params, [1] * (t + 1))
 
 
 @pytest.mark.parametrize("field", FIELDS)

@@ -19,12 +19,13 @@ from crypto.errors import (
     UnsatisfiedRelaxedConstraintError,
 )
 from crypto.field import FQ, FR
-from crypto.folding.relaxed import RelaxedInstance, RelaxedWitness
+from crypto.folding.relaxed import Products, RelaxedInstance, RelaxedWitness
 from crypto.group import Grumpkin
 from crypto.tree.encoding import decode_node, encode_node
 from crypto.tree.node import Node, Statement
 from crypto.tree.params import PublicParams, public_params
 from crypto.tree.prover import (
+    fresh_secondary,
     prove_join,
     prove_node,
     prove_step,
@@ -132,6 +133,58 @@ TAMPERINGS = {
 }
 
 
+def _same_products(known: Products | None, expected: Products) -> bool:
+    return known is not None and all(
+        np.array_equal(getattr(known, name), getattr(expected, name)) for name in ("Az", "Bz", "Cz")
+    )
+
+
+def _recomputed_products(node: Node) -> tuple[Products, Products, Products]:
+    """A·z, B·z, C·z of the node's pairs U1/W1, U2/W2, u2/w2 by mat-vecs."""
+    P, S = params().primary, params().secondary
+    return (
+        Products.of(P, node.U1, node.W1.dense_W()),
+        Products.of(S, node.U2, node.W2.dense_W()),
+        Products.of(S, fresh_secondary(params(), node), node.w2.to_dense()),
+    )
+
+
+def test_the_prover_carries_its_running_products() -> None:
+    """The products a node gets from its own folds (P1 + r·P2, no mat-vec) are the mat-vecs of
+    its running pairs; its fresh u2's are left to whoever folds it."""
+    proven = root(3)
+    U1, U2, _ = _recomputed_products(proven)
+    assert _same_products(proven.products.U1, U1)
+    assert _same_products(proven.products.U2, U2)
+
+
+def test_verification_fills_the_products_that_a_merge_reuses() -> None:
+    """Children received as blobs carry no products; verify_node leaves the ones it computed on
+    them, and merging them gives the node bytes of merging the prover's own children, as does
+    merging unverified decoded children (which the prover multiplies out itself)."""
+    expected = encode_node(root(3))
+    received = [decode_node(encode_node(c), params().layout()) for c in (leaf(0), leaf(2))]
+    for child in received:
+        assert (child.products.U1, child.products.U2, child.products.u2) == (None, None, None)
+        verify_node(params(), child)
+        known = (child.products.U1, child.products.U2, child.products.u2)
+        for got, want in zip(known, _recomputed_products(child), strict=True):
+            assert _same_products(got, want)
+    assert encode_node(prove_step(params(), CTX, 1, z_after(1), None, *received)) == expected
+    bare = [decode_node(encode_node(c), params().layout()) for c in (leaf(0), leaf(2))]
+    assert encode_node(prove_step(params(), CTX, 1, z_after(1), None, *bare)) == expected
+
+
+@pytest.mark.parametrize("what", ["E1 value", "u2.W"])
+def test_a_node_that_fails_verification_gets_no_products(what: str) -> None:
+    """Products are cached only once every check passed (a bad commitment is found after the
+    constraints were multiplied out); a node rebuilt from parts starts without them."""
+    tampered = TAMPERINGS[what](root(3))
+    with pytest.raises((UnsatisfiedRelaxedConstraintError, CommitmentMismatchError)):
+        verify_node(params(), tampered)
+    assert (tampered.products.U1, tampered.products.U2, tampered.products.u2) == (None,) * 3
+
+
 @pytest.mark.parametrize("what", sorted(TAMPERINGS))
 def test_tampered_node_is_rejected(what: str) -> None:
     """Every component but comm(u2) is bound by a hash or a constraint, so changing it breaks
@@ -192,16 +245,18 @@ def test_wrong_cross_term_makes_an_invalid_node(monkeypatch: pytest.MonkeyPatch)
     output fails."""
     from crypto.tree import prover
 
-    real = prover.nifs.prove
+    real = prover.nifs.fold
     calls = []
 
-    def wrong_cross_term(*args, **kwargs):  # type: ignore[no-untyped-def]
-        U, W, T = real(*args, **kwargs)
+    def wrong_cross_term(shape, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = real(shape, *args, **kwargs)
+        if shape is not params().secondary or calls:
+            return result
         calls.append(1)
-        return U, W, (T + Grumpkin.generator() if len(calls) == 1 else T)
+        return dataclasses.replace(result, comm_T=result.comm_T + Grumpkin.generator())
 
     child = leaf(0)
-    monkeypatch.setattr(prover.nifs, "prove", wrong_cross_term)
+    monkeypatch.setattr(prover.nifs, "fold", wrong_cross_term)
     node = prove_step(params(), CTX, 1, z_after(1), None, child)
     monkeypatch.undo()
     with pytest.raises(UnsatisfiedRelaxedConstraintError):

@@ -12,6 +12,7 @@ from tree_samples import STEP_KEY, step
 from crypto.circuit.builtins import builtin
 from crypto.circuit.step import trace
 from crypto.errors import StepCircuitError
+from crypto.tree.encoding import encode_node
 from crypto.tree.params import public_params
 from crypto.tree.prover import verify_node
 from crypto.tree.scheduler import prove_job, prove_range
@@ -25,8 +26,9 @@ def test_empty_ranges_and_no_workers_are_refused() -> None:
 
 
 def test_two_workers_prove_the_job(tmp_path: Path) -> None:
-    """P = 2 on three steps: both leaves in parallel, then the root. Proving is deterministic,
-    so the root is the one P = 1 gives (`prove_range`, tested with the prover)."""
+    """P = 2 on three steps: both leaves in parallel (one in this process, one in the worker),
+    then the root from a child in memory and a decoded one. Proving is deterministic, so the
+    root is the one P = 1 gives (`prove_range`, tested with the prover)."""
     n, z0, ctx = 3, (7,), bytes(32)
     seen: list[tuple[int, int]] = []
     root = prove_job(
@@ -41,3 +43,5 @@ def test_two_workers_prove_the_job(tmp_path: Path) -> None:
     assert seen == [(1, 3), (2, 3), (3, 3)]
     statement = verify_node(public_params(step()), root, ctx=ctx, a=0, b=n, z_a=z0)
     assert statement.z_b == tuple(trace(step(), z0, [None] * n)[-1])
+    sequential = prove_range(public_params(step()), ctx, 0, z0, [None] * n)
+    assert encode_node(root) == encode_node(sequential)

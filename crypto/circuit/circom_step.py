@@ -11,6 +11,7 @@ Two views of one circuit:
   those variables, so the embedding adds exactly circom's constraints. It returns the
   variables of step_out. Values come from the wasm witness generator (`from_files`), or from
   the steps' precomputed `.wtns` files (`from_witnesses`); both give the same shape and key.
+  A verifier needs neither: `from_r1cs` is the circuit alone, which proves no step.
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ class CircomStepCircuit:
         r1cs = load_r1cs(r1cs_path)
         steps = RecordedSteps(r1cs, [load_wtns(path) for path in wtns_paths])
         return cls(r1cs, steps, _key(r1cs_path))
+
+    @classmethod
+    def from_r1cs(cls, r1cs_path: str | Path) -> CircomStepCircuit:
+        """The circuit of a `.r1cs` file with no witnesses: its shape and key, all that checking
+        a proof takes (the parameters are a function of the shape)."""
+        return cls.from_witnesses(r1cs_path, [])
 
     @property
     def arity(self) -> int:

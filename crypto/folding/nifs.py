@@ -16,6 +16,10 @@ and sends comm_T = Com(T), the whole proof. The challenge r comes from the trans
 and (W, E) satisfies the folded instance whenever both inputs were satisfied, since the
 relation's error term absorbs exactly the r and r² cross products. The verifier recomputes r and
 the folded instance from (U1, U2, comm_T) alone: two or three scalar multiplications.
+
+A·z, B·z and C·z are linear in z, and the folded z is z1 + r·z2, so the folded pair's products
+are the inputs' P1 + r·P2: ``fold`` returns them, and a prover that folds the result again
+passes them back in instead of multiplying by the matrices (only fresh pairs need mat-vecs).
 """
 
 from __future__ import annotations
@@ -27,30 +31,15 @@ from crypto.errors import FieldMismatchError, FoldMismatchError
 from crypto.field import Vector
 from crypto.folding.commitment import CommitmentKey, curve_for
 from crypto.folding.relaxed import (
+    Products,
     RelaxedInstance,
     RelaxedWitness,
     check_instance,
     check_witness_lengths,
     key_for,
-    z_vector,
 )
 from crypto.folding.transcript import nifs_transcript
 from crypto.group import CurvePoint
-
-
-@dataclass(frozen=True, eq=False)
-class Products:
-    """A·z, B·z and C·z of one instance-witness pair: the cross term needs each once."""
-
-    Az: Vector
-    Bz: Vector
-    Cz: Vector
-
-    @classmethod
-    def of(cls, shape: R1CSShape, instance: RelaxedInstance, W: Vector) -> Products:
-        """The products for z = (u, X, W), W dense."""
-        z = z_vector(shape, instance, W)
-        return cls(shape.A.matvec(z), shape.B.matvec(z), shape.C.matvec(z))
 
 
 def cross_term(
@@ -135,6 +124,50 @@ def verify(
         )
 
 
+@dataclass(frozen=True, eq=False)
+class Fold:
+    """What folding two pairs gives: the folded ``instance`` and ``witness``, the proof
+    ``comm_T``, and the folded pair's ``products`` (the inputs' P1 + r·P2, no mat-vec), which the
+    next fold of the result can take instead of recomputing them."""
+
+    instance: RelaxedInstance
+    witness: RelaxedWitness
+    comm_T: CurvePoint  # noqa: N815 — the paper's name
+    products: Products
+
+
+def fold(
+    shape: R1CSShape,
+    U1: RelaxedInstance,
+    W1: RelaxedWitness,
+    P1: Products,
+    U2: RelaxedInstance,
+    W2: RelaxedWitness,
+    P2: Products,
+    key: CommitmentKey | None = None,
+) -> Fold:
+    """Folds (U1, W1) and (U2, W2) given their products P1 and P2 (``Products.of`` each pair,
+    or carried from the fold that made it): ``prove`` without the mat-vecs.
+
+    Trusts the products as it trusts the witnesses: wrong ones give a wrong cross term, hence
+    a folded pair that does not satisfy its instance, never a false acceptance.
+    """
+    for instance, witness in ((U1, W1), (U2, W2)):
+        check_instance(shape, instance)
+        check_witness_lengths(shape, witness)
+    key = key_for(shape, key)
+    field = shape.field
+    T = cross_term(shape, U1, P1, U2, P2)
+    comm_T = key.commit(T)
+    r = challenge(shape, U1, U2, comm_T)
+    folded = _fold_instance(shape, U1, U2, comm_T, r)
+    W = field.axpy(W1.dense_W(), r, W2.dense_W())
+    E = field.axpy(W1.E, r, T)
+    if W2.E.any():
+        E = field.axpy(E, r * r % field.modulus, W2.E)
+    return Fold(folded, RelaxedWitness(W, E), comm_T, P1.folded(field, r, P2))
+
+
 def prove(
     shape: R1CSShape,
     U1: RelaxedInstance,
@@ -151,17 +184,7 @@ def prove(
     for instance, witness in ((U1, W1), (U2, W2)):
         check_instance(shape, instance)
         check_witness_lengths(shape, witness)
-    key = key_for(shape, key)
-    field = shape.field
-    W1_dense, W2_dense = W1.dense_W(), W2.dense_W()
-    T = cross_term(
-        shape, U1, Products.of(shape, U1, W1_dense), U2, Products.of(shape, U2, W2_dense)
-    )
-    comm_T = key.commit(T)
-    r = challenge(shape, U1, U2, comm_T)
-    folded = _fold_instance(shape, U1, U2, comm_T, r)
-    W = field.axpy(W1_dense, r, W2_dense)
-    E = field.axpy(W1.E, r, T)
-    if W2.E.any():
-        E = field.axpy(E, r * r % field.modulus, W2.E)
-    return folded, RelaxedWitness(W, E), comm_T
+    P1 = Products.of(shape, U1, W1.dense_W())
+    P2 = Products.of(shape, U2, W2.dense_W())
+    result = fold(shape, U1, W1, P1, U2, W2, P2, key)
+    return result.instance, result.witness, result.comm_T

@@ -81,6 +81,40 @@ class RelaxedWitness:
         return self.W.to_dense() if isinstance(self.W, CompactVector) else self.W
 
 
+@dataclass(frozen=True, eq=False)
+class Products:
+    """A·z, B·z and C·z of one instance-witness pair, z = (u, X, W).
+
+    The cross term of a fold needs each input's products once, and they are linear in z: the
+    folded pair's z is z1 + r·z2, so its products are P1 + r·P2 (``folded``), which lets a
+    chain of folds carry them instead of multiplying by the matrices again.
+    """
+
+    Az: Vector
+    Bz: Vector
+    Cz: Vector
+
+    @classmethod
+    def of(cls, shape: R1CSShape, instance: RelaxedInstance, W: Vector) -> Products:
+        """The products for z = (u, X, W), W dense: three sparse mat-vecs."""
+        z = z_vector(shape, instance, W)
+        return cls(shape.A.matvec(z), shape.B.matvec(z), shape.C.matvec(z))
+
+    @classmethod
+    def zeros(cls, shape: R1CSShape) -> Products:
+        """The products of z = 0 (the zero instance with a zero witness)."""
+        field = shape.field
+        return cls(*(field.zeros(shape.n_constraints) for _ in range(3)))
+
+    def folded(self, field: PrimeField, r: int, other: Products) -> Products:
+        """The products of z1 + r·z2, self being z1's and ``other`` z2's."""
+        return Products(
+            field.axpy(self.Az, r, other.Az),
+            field.axpy(self.Bz, r, other.Bz),
+            field.axpy(self.Cz, r, other.Cz),
+        )
+
+
 def key_for(shape: R1CSShape, key: CommitmentKey | None = None) -> CommitmentKey:
     """The commitment key of ``shape``'s witnesses, long enough for W and for E: ``key`` after
     checking that it fits the shape, or the cached key."""
@@ -175,17 +209,20 @@ def check(
     check_commitments(shape, instance, witness, key)
 
 
-def check_constraints(shape: R1CSShape, instance: RelaxedInstance, witness: RelaxedWitness) -> None:
+def check_constraints(
+    shape: R1CSShape, instance: RelaxedInstance, witness: RelaxedWitness
+) -> Products:
     """`check` without the commitments: the form of both, then every constraint. For callers
-    that check several instances' commitments at once (one batched MSM per curve)."""
+    that check several instances' commitments at once (one batched MSM per curve). Returns the
+    pair's products, which a caller about to fold the pair can reuse."""
     check_instance(shape, instance)
     check_witness_lengths(shape, witness)
     field = shape.field
     W = field.check(witness.dense_W(), "W")
     E = field.check(witness.E, "E")
-    z = z_vector(shape, instance, W)
-    lhs = field.mul(shape.A.matvec(z), shape.B.matvec(z))
-    rhs = field.axpy(E, instance.u, shape.C.matvec(z))
+    products = Products.of(shape, instance, W)
+    lhs = field.mul(products.Az, products.Bz)
+    rhs = field.axpy(E, instance.u, products.Cz)
     bad = np.flatnonzero(np.any(lhs != rhs, axis=1))
     if bad.size:
         index = int(bad[0])
@@ -195,6 +232,7 @@ def check_constraints(shape: R1CSShape, instance: RelaxedInstance, witness: Rela
             index=index,
             name=name,
         )
+    return products
 
 
 def check_commitments(

@@ -9,6 +9,11 @@ one set of public parameters and one job context. It carries:
 * the **secondary** running pair ``U2``/``W2`` of S (over Fq: commitments on Grumpkin, X of 2);
 * the **fresh** secondary instance's commitment ``u2_comm_W`` and its compact witness ``w2``.
 
+Besides, in memory only, a ``ProductCache`` of A·z, B·z, C·z of those three pairs, filled by
+whoever has them anyway (the prover carries them through its folds, ``verify_node`` computes
+them in its checks) so that the parent's folds need no mat-vec. It is never encoded, and a node
+built from its parts (decoding, ``dataclasses.replace``) starts with an empty one.
+
 The fresh instance's other parts are not stored: u = 1 and comm_E = O by definition, and its
 public IO ``[h₁(ν), h₂(ν)]`` is recomputed by the verifier from the statement and the running
 instances (§8.1 step 2), which is what binds them. No primary fresh instance travels: the node's
@@ -20,6 +25,7 @@ validity: that is ``verify()``'s job.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -35,7 +41,7 @@ from crypto.errors import (
 )
 from crypto.field import FQ, FR, PrimeField, as_vector
 from crypto.folding.commitment import curve_for
-from crypto.folding.relaxed import RelaxedInstance, RelaxedWitness
+from crypto.folding.relaxed import Products, RelaxedInstance, RelaxedWitness
 from crypto.group import CurvePoint
 from crypto.witness import CompactVector
 from protocol.limits import MAX_STEPS
@@ -114,6 +120,18 @@ class NodeLayout:
             raise ShapeMismatchError(f"a layout needs arity ≥ 1 and sizes ≥ 0, got {self}")
 
 
+@dataclass(eq=False)
+class ProductCache:
+    """A·z, B·z, C·z of a node's pairs ``U1``/``W1`` (on P), ``U2``/``W2`` and ``u2``/``w2`` (on
+    S, u2 with its recomputed public IO); ``None`` where not known. Whoever fills an entry
+    vouches that it belongs to the node's own vectors: the prover (by linearity from the folds
+    that made the node) or ``verify_node`` (after every check passed)."""
+
+    U1: Products | None = None
+    U2: Products | None = None
+    u2: Products | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Node:
     """One node of the proof tree (see the module docstring for what each part is).
@@ -129,6 +147,7 @@ class Node:
     W2: RelaxedWitness
     u2_comm_W: CurvePoint  # noqa: N815 — the paper's comm_W, as in RelaxedInstance
     w2: CompactVector
+    products: ProductCache = dataclasses.field(default_factory=ProductCache, init=False, repr=False)
 
     def __post_init__(self) -> None:
         _check_instance("U1", self.U1, FR, PRIMARY_PUBLIC)

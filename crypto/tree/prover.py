@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -35,6 +36,7 @@ from crypto.field import FQ, FR, PrimeField, Vector
 from crypto.folding import nifs
 from crypto.folding.commitment import CommitmentKey
 from crypto.folding.relaxed import (
+    Products,
     RelaxedInstance,
     RelaxedWitness,
     check_commitments,
@@ -117,31 +119,59 @@ def prove_node(
     (`prove_step`/`prove_join` do): a node over children that do not is simply invalid."""
     P, S = params.primary, params.secondary
     z_a = tuple(z_a)
-    # 1. Secondary folds.
-    children = [_secondary_fold(params, c) for c in (left, right)]
-    (G_L, WG_L, _), (G_R, WG_R, _) = children
-    U2, W2, T_LR = nifs.prove(S, G_L, WG_L, G_R, WG_R, params.secondary_key)
-    # 2. P's witness and the fresh u1.
-    primary_children = [
-        None if c is None else _primary_child(params, c, comm_T)
-        for c, (_, _, comm_T) in zip((left, right), children, strict=True)
-    ]
-    generator = WitnessGenerator(FR)
-    PrimaryCircuit(params.step).synthesize(
-        generator,
-        PrimaryInputs(
-            params.d_S, ctx, a, z_a, step, primary_children[0], primary_children[1], T_LR, advice
-        ),
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # Step 3's first fold, U1(L) + U1(R), needs nothing this node computes: its cross term
+        # and MSM run in the kernel (which releases the GIL) while P is synthesised, on the
+        # core that the single-threaded synthesis leaves idle.
+        children_fold = background.submit(_children_primary_fold, params, left, right)
+        # 1. Secondary folds.
+        G_L, G_R = (_secondary_fold(params, c) for c in (left, right))
+        fold_LR = nifs.fold(
+            S,
+            G_L.instance,
+            G_L.witness,
+            G_L.products,
+            G_R.instance,
+            G_R.witness,
+            G_R.products,
+            params.secondary_key,
+        )
+        # 2. P's witness and the fresh u1.
+        primary_children = [
+            None if c is None else _primary_child(params, c, G.comm_T)
+            for c, G in zip((left, right), (G_L, G_R), strict=True)
+        ]
+        generator = WitnessGenerator(FR)
+        PrimaryCircuit(params.step).synthesize(
+            generator,
+            PrimaryInputs(
+                params.d_S,
+                ctx,
+                a,
+                z_a,
+                step,
+                primary_children[0],
+                primary_children[1],
+                fold_LR.comm_T,
+                advice,
+            ),
+        )
+        assignment = generator.assignment()
+        u1, w1 = fresh(
+            P, assignment.public, compact_from_ints(FR, assignment.private), params.primary_key
+        )
+        # 3. Primary folds.
+        fold_a = children_fold.result()
+    fold_b = nifs.fold(
+        P,
+        fold_a.instance,
+        fold_a.witness,
+        fold_a.products,
+        u1,
+        w1,
+        Products.of(P, u1, w1.dense_W()),
+        params.primary_key,
     )
-    assignment = generator.assignment()
-    u1, w1 = fresh(
-        P, assignment.public, compact_from_ints(FR, assignment.private), params.primary_key
-    )
-    # 3. Primary folds.
-    V_L, WV_L = _running_or_zero(P, left)
-    V_R, WV_R = _running_or_zero(P, right)
-    U_LR, W_LR, T_a = nifs.prove(P, V_L, WV_L, V_R, WV_R, params.primary_key)
-    U1, W1, T_b = nifs.prove(P, U_LR, W_LR, u1, w1, params.primary_key)
     # 4. S's witness and the fresh u2.
     generator = WitnessGenerator(FQ)
     SecondaryCircuit().synthesize(
@@ -151,8 +181,8 @@ def prove_node(
             None if left is None else left.U1,
             None if right is None else right.U1,
             u1,
-            T_a,
-            T_b,
+            fold_a.comm_T,
+            fold_b.comm_T,
         ),
     )
     assignment = generator.assignment()
@@ -160,7 +190,18 @@ def prove_node(
     u2, _ = fresh(S, assignment.public, w2, params.secondary_key)
     b, z_b = _end(params, a, z_a, step, advice, left, right)
     statement = Statement(params.digest, ctx, a, b, z_a, z_b)
-    return Node(statement, U1, W1, U2, W2, u2.comm_W, w2)
+    node = Node(
+        statement,
+        fold_b.instance,
+        fold_b.witness,
+        fold_LR.instance,
+        fold_LR.witness,
+        u2.comm_W,
+        w2,
+    )
+    node.products.U1 = fold_b.products
+    node.products.U2 = fold_LR.products
+    return node
 
 
 def verify_node(
@@ -198,15 +239,26 @@ def verify_node(
         (params.secondary, node.U2, node.W2, params.secondary_key),
         (params.secondary, u2, w2, params.secondary_key),
     ]
-    for shape, instance, witness, _ in checks:
-        check_constraints(shape, instance, witness)
     gamma = int.from_bytes(os.urandom(16), "little")
-    primary_ok = _batch_commitments(params.primary_key, [(node.U1, node.W1)], gamma)
-    secondary_ok = _batch_commitments(params.secondary_key, [(node.U2, node.W2), (u2, w2)], gamma)
-    if not (primary_ok and secondary_ok):
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # The batched commitment MSMs run while the constraints are checked; their results are
+        # read only once every constraint held (on malformed input they may fail, unread:
+        # the constraint check raises its own, specific error first).
+        primary = background.submit(
+            _batch_commitments, params.primary_key, [(node.U1, node.W1)], gamma
+        )
+        secondary = background.submit(
+            _batch_commitments, params.secondary_key, [(node.U2, node.W2), (u2, w2)], gamma
+        )
+        products = [
+            check_constraints(shape, instance, witness) for shape, instance, witness, _ in checks
+        ]
+        commitments_ok = primary.result() and secondary.result()
+    if not commitments_ok:
         for shape, instance, witness, key in checks:
             check_commitments(shape, instance, witness, key)
         raise CommitmentMismatchError("a commitment does not match its witness")
+    node.products.U1, node.products.U2, node.products.u2 = products
     return s
 
 
@@ -256,16 +308,29 @@ def _check_link(
         )
 
 
-def _secondary_fold(
-    params: PublicParams, child: Node | None
-) -> tuple[RelaxedInstance, RelaxedWitness, CurvePoint]:
+def _secondary_fold(params: PublicParams, child: Node | None) -> nifs.Fold:
     """G = U2 + u2 of a present child (with its cross term), or Z2 with a zero witness."""
     S = params.secondary
     if child is None:
         zero = zero_instance(FQ, SECONDARY_PUBLIC)
-        return zero, _zero_witness(S), zero.comm_W
+        return nifs.Fold(zero, _zero_witness(S), zero.comm_W, Products.zeros(S))
     u2 = fresh_secondary(params, child)
-    return nifs.prove(S, child.U2, child.W2, u2, child.w2_witness(), params.secondary_key)
+    w2 = child.w2_witness()
+    known = child.products
+    if known.U2 is None:
+        known.U2 = Products.of(S, child.U2, child.W2.dense_W())
+    if known.u2 is None:
+        known.u2 = Products.of(S, u2, w2.dense_W())
+    return nifs.fold(S, child.U2, child.W2, known.U2, u2, w2, known.u2, params.secondary_key)
+
+
+def _children_primary_fold(
+    params: PublicParams, left: Node | None, right: Node | None
+) -> nifs.Fold:
+    """U1(L) + U1(R), either side Z1 where that child is absent."""
+    V_L, WV_L, PV_L = _running_or_zero(params, left)
+    V_R, WV_R, PV_R = _running_or_zero(params, right)
+    return nifs.fold(params.primary, V_L, WV_L, PV_L, V_R, WV_R, PV_R, params.primary_key)
 
 
 def _primary_child(params: PublicParams, child: Node, comm_T: CurvePoint) -> PrimaryChild:
@@ -274,11 +339,16 @@ def _primary_child(params: PublicParams, child: Node, comm_T: CurvePoint) -> Pri
 
 
 def _running_or_zero(
-    shape: R1CSShape, child: Node | None
-) -> tuple[RelaxedInstance, RelaxedWitness]:
+    params: PublicParams, child: Node | None
+) -> tuple[RelaxedInstance, RelaxedWitness, Products]:
+    """A present child's primary running pair with its products, or Z1 with a zero witness."""
+    P = params.primary
     if child is None:
-        return zero_instance(FR, PRIMARY_PUBLIC), _zero_witness(shape)
-    return child.U1, child.W1
+        return zero_instance(FR, PRIMARY_PUBLIC), _zero_witness(P), Products.zeros(P)
+    known = child.products
+    if known.U1 is None:
+        known.U1 = Products.of(P, child.U1, child.W1.dense_W())
+    return child.U1, child.W1, known.U1
 
 
 def _zero_witness(shape: R1CSShape) -> RelaxedWitness:

@@ -4,11 +4,20 @@ The tree's shape is the protocol's (SPEC.md §7, `protocol.tree.local_nodes`): a
 n ≥ 1 steps has its pivot at m = a + ⌊n/2⌋, the node for it applies F at step m between a left
 subtree over [a, m) and a right subtree over [m + 1, b), each absent when empty.
 
-`prove_range` proves it in this process (P = 1). `prove_job` runs the nodes on a pool of P
-worker processes, each building the parameters once from an on-disk shape cache this process
-fills (shapes and commitment-key generators, read back rather than derived); a node is
-submitted as soon as its children are proven, and nodes travel between processes as their
-canonical CBOR blobs (`crypto.tree.encoding`).
+`prove_range` proves it in this process (P = 1). `ProverPool` runs the nodes on P provers: a
+thread of this process, which has the parameters already and keeps its nodes in memory (with
+the products its folds carry, `crypto.tree.node.ProductCache`), and P − 1 worker processes,
+each building the parameters once from an on-disk shape cache this process fills (shapes and
+commitment-key generators, read back rather than derived). The thread starts proving at once,
+so the workers' start-up (a couple of seconds) is not idle time, and the pool keeps its
+workers for as many jobs as it is given. A node is handed to a free prover as soon as its
+children are proven, and nodes travel between processes as their canonical CBOR blobs
+(`crypto.tree.encoding`), encoded or decoded once, when first needed. `prove_job` is one job on
+a pool of its own.
+
+Given a `NodeStore`, every proven node is written to it, and a node already there is loaded
+instead of proven (with nothing below it needed), so a job that was interrupted restarts where it
+stopped and gives the same bytes: proving is deterministic.
 """
 
 from __future__ import annotations
@@ -16,27 +25,29 @@ from __future__ import annotations
 import multiprocessing
 import tempfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 from crypto.circuit.cache import ShapeCache
 from crypto.circuit.step import Advice, StepCircuit
 from crypto.errors import StepCircuitError
 from crypto.tree.encoding import decode_node, encode_node
-from crypto.tree.node import Node
+from crypto.tree.node import Node, NodeLayout, Statement
 from crypto.tree.params import PublicParams, public_params
 from crypto.tree.prover import prove_step
+from crypto.tree.store import NodeStore
 from protocol.tree import Range, StepNode, local_nodes
 
 Progress = Callable[[int, int], None]
-"""Called with (nodes proven, nodes in all) after each node."""
-
-
-def _step_nodes(a: int, b: int) -> tuple[StepNode, ...]:
-    """The in-order tree's step nodes over [a, b), children first (`protocol.tree.local_nodes`)."""
-    if not 0 <= a < b:
-        raise StepCircuitError(f"a range has at least one step; got [{a}, {b})")
-    return local_nodes(a, b)
+"""Called with (nodes proven, nodes to prove) after each node this run proves."""
 
 
 def _states(
@@ -48,6 +59,41 @@ def _states(
     return states
 
 
+def _plan(
+    params: PublicParams,
+    ctx: bytes,
+    a: int,
+    states: Sequence[tuple[int, ...]],
+    store: NodeStore | None,
+) -> tuple[list[StepNode], dict[Range, Node]]:
+    """The step nodes over [a, a + len(states) − 1) still to prove, children first, and the
+    stored nodes they build on. A node found in `store` is loaded rather than proven, and then
+    nothing below it is needed."""
+    b = a + len(states) - 1
+    if not 0 <= a < b:
+        raise StepCircuitError(f"a range has at least one step; got [{a}, {b})")
+    tasks = local_nodes(a, b)
+    if store is None:
+        return list(tasks), {}
+    needed: set[Range] = {(a, b)}
+    todo: list[StepNode] = []
+    loaded: dict[Range, Node] = {}
+    for task in reversed(tasks):  # parents before their children
+        if (task.start, task.end) not in needed:
+            continue
+        expected = Statement(
+            params.digest, ctx, task.start, task.end, states[task.start - a], states[task.end - a]
+        )
+        node = store.load(params, expected, task)
+        if node is None:
+            todo.append(task)
+            needed.update(task.children)
+        else:
+            loaded[task.start, task.end] = node
+    todo.reverse()
+    return todo, loaded
+
+
 def prove_range(
     params: PublicParams,
     ctx: bytes,
@@ -55,22 +101,150 @@ def prove_range(
     z_a: Sequence[int],
     advice: Sequence[Advice],
     progress: Progress | None = None,
+    store: NodeStore | None = None,
 ) -> Node:
     """The root node over [a, a + len(advice)) from z_a, in this process (P = 1); advice[i]
-    is step a + i's."""
-    tasks = _step_nodes(a, a + len(advice))
+    is step a + i's. With a `store`, nodes found there are not proven again, and those proven
+    are written there."""
     states = _states(params, z_a, advice)
-    nodes: dict[Range, Node] = {}
-    for task in tasks:
+    todo, nodes = _plan(params, ctx, a, states, store)
+    for done, task in enumerate(todo, 1):
         i = task.pivot - a
-        left = None if task.left is None else nodes[task.left]
-        right = None if task.right is None else nodes[task.right]
-        nodes[task.start, task.end] = prove_step(
-            params, ctx, task.pivot, states[i], advice[i], left, right
-        )
+        # A child is needed by its parent only: dropping it then, memory holds the nodes still
+        # waiting for their parent (one per level at most), not every node of the range.
+        left = None if task.left is None else nodes.pop(task.left)
+        right = None if task.right is None else nodes.pop(task.right)
+        node = prove_step(params, ctx, task.pivot, states[i], advice[i], left, right)
+        nodes[task.start, task.end] = node
+        if store is not None:
+            store.save(params.digest, ctx, task, encode_node(node))
         if progress is not None:
-            progress(len(nodes), len(tasks))
+            progress(done, len(todo))
     return nodes[a, a + len(advice)]
+
+
+class ProverPool:
+    """P provers of one step circuit — a thread of this process and P − 1 worker processes —
+    proving the nodes of as many jobs as `prove` is given (a context manager: leaving it stops
+    the processes).
+
+    `make_circuit` builds the step circuit in each process (it must pickle: e.g. a
+    `functools.partial` of `builtin`); `cache_dir` is the `ShapeCache` directory the processes
+    read the parameters from, filled here first."""
+
+    def __init__(
+        self, make_circuit: Callable[[], StepCircuit], workers: int, cache_dir: Path
+    ) -> None:
+        if workers < 1:
+            raise StepCircuitError(f"a pool has at least one prover, not {workers}")
+        self.params = public_params(make_circuit(), ShapeCache(cache_dir))
+        self._provers = workers
+        self._here = ThreadPoolExecutor(1)
+        # Spawned, not forked: the kernel's thread pool does not survive a fork.
+        self._executor = (
+            ProcessPoolExecutor(
+                workers - 1,
+                multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(make_circuit, cache_dir),
+            )
+            if workers > 1
+            else None
+        )
+
+    def __enter__(self) -> ProverPool:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stops the provers (nodes queued but not started are dropped)."""
+        self._here.shutdown(wait=True, cancel_futures=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def prove(
+        self,
+        ctx: bytes,
+        z0: Sequence[int],
+        advice: Sequence[Advice],
+        progress: Progress | None = None,
+        store: NodeStore | None = None,
+    ) -> Node:
+        """The root over [0, len(advice)) from z0, as `prove_range` gives it."""
+        params = self.params
+        layout = params.layout()
+        states = _states(params, z0, advice)
+        todo, loaded = _plan(params, ctx, 0, states, store)
+        root = (0, len(advice))
+        if root in loaded:
+            return loaded[root]
+        proven = {span: _Proven(node) for span, node in loaded.items()}
+        running: dict[Future[Any], tuple[StepNode, bool]] = {}  # Node here, bytes from a worker
+        waiting = list(todo)
+        count = 0
+        while waiting or running:
+            for task in [t for t in waiting if all(c in proven for c in t.children)]:
+                busy_here = sum(local for _, local in running.values())
+                if busy_here and len(running) - busy_here >= self._provers - 1:
+                    break
+                waiting.remove(task)
+                i = task.pivot
+                # A child is needed by its parent only: dropped from memory once handed over.
+                children = [None if c is None else proven.pop(c) for c in (task.left, task.right)]
+                future: Future[Any]
+                if not busy_here:
+                    left, right = (None if c is None else c.node(layout) for c in children)
+                    future = self._here.submit(
+                        prove_step, params, ctx, i, states[i], advice[i], left, right
+                    )
+                else:
+                    assert self._executor is not None  # one prover: never busy elsewhere
+                    left_blob, right_blob = (None if c is None else c.blob() for c in children)
+                    future = self._executor.submit(
+                        _prove_task, ctx, i, states[i], advice[i], left_blob, right_blob
+                    )
+                running[future] = task, not busy_here
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                task, _ = running.pop(future)
+                result = proven[task.start, task.end] = _Proven(future.result())
+                if store is not None:
+                    store.save(params.digest, ctx, task, result.blob())
+                count += 1
+                if progress is not None:
+                    progress(count, len(todo))
+        return proven[root].node(layout)
+
+
+class _Proven:
+    """A proven node in the form its prover left it: in memory (this process's, with its
+    carried products) or as its blob (a worker's); the other form is made once, when needed."""
+
+    def __init__(self, result: Node | bytes) -> None:
+        self._result = result
+        self._decoded: Node | None = None
+        self._encoded: bytes | None = None
+
+    def node(self, layout: NodeLayout) -> Node:
+        if isinstance(self._result, Node):
+            return self._result
+        if self._decoded is None:
+            self._decoded = decode_node(self._result, layout)
+        return self._decoded
+
+    def blob(self) -> bytes:
+        if isinstance(self._result, bytes):
+            return self._result
+        if self._encoded is None:
+            self._encoded = encode_node(self._result)
+        return self._encoded
 
 
 def prove_job(
@@ -81,61 +255,33 @@ def prove_job(
     workers: int,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
+    store: NodeStore | None = None,
 ) -> Node:
-    """The root over [0, len(advice)) from z0 on `workers` processes (1: in this process).
+    """The root over [0, len(advice)) from z0 on `workers` provers: a thread of this process
+    and `workers` − 1 worker processes (1: this process alone, `prove_range`).
 
-    `make_circuit` builds the step circuit in each process (it must pickle: e.g. a
-    `functools.partial` of `builtin`); `cache_dir` is a `ShapeCache` directory the processes
-    share, so the shapes are recorded and the keys derived once (without one, a temporary
-    directory lasting the job serves the workers)."""
+    `make_circuit` and `cache_dir` are as for `ProverPool` (without a directory, a temporary one
+    lasting the job serves the workers); `store` as for `prove_range`."""
     if workers < 1:
         raise StepCircuitError(f"a job runs on at least one worker, not {workers}")
-    if workers > 1 and cache_dir is None:
-        with tempfile.TemporaryDirectory(prefix="novanode-params-") as shared:
-            return prove_job(make_circuit, ctx, z0, advice, workers, Path(shared), progress)
-    cache = ShapeCache(cache_dir) if cache_dir is not None else None
-    params = public_params(make_circuit(), cache)
     if workers == 1:
-        return prove_range(params, ctx, 0, z0, advice, progress)
-    tasks = _step_nodes(0, len(advice))
-    states = _states(params, z0, advice)
-    blobs: dict[Range, bytes] = {}
-    running: dict[Future[bytes], StepNode] = {}
-    waiting = list(tasks)
-    # Spawned, not forked: the kernel's thread pool does not survive a fork.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, context, initializer=_init_worker, initargs=(make_circuit, cache_dir)
-    ) as pool:
-        while waiting or running:
-            for task in [t for t in waiting if all(c in blobs for c in t.children)]:
-                waiting.remove(task)
-                future = pool.submit(
-                    _prove_task,
-                    ctx,
-                    task.pivot,
-                    states[task.pivot],
-                    advice[task.pivot],
-                    None if task.left is None else blobs[task.left],
-                    None if task.right is None else blobs[task.right],
-                )
-                running[future] = task
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                task = running.pop(future)
-                blobs[task.start, task.end] = future.result()
-                if progress is not None:
-                    progress(len(blobs), len(tasks))
-    return decode_node(blobs[0, len(advice)], params.layout())
+        cache = ShapeCache(cache_dir) if cache_dir is not None else None
+        return prove_range(
+            public_params(make_circuit(), cache), ctx, 0, z0, advice, progress, store
+        )
+    if cache_dir is None:
+        with tempfile.TemporaryDirectory(prefix="novanode-params-") as shared:
+            return prove_job(make_circuit, ctx, z0, advice, workers, Path(shared), progress, store)
+    with ProverPool(make_circuit, workers, cache_dir) as pool:
+        return pool.prove(ctx, z0, advice, progress, store)
 
 
 _WORKER_PARAMS: list[PublicParams] = []
 
 
-def _init_worker(make_circuit: Callable[[], StepCircuit], cache_dir: Path | None) -> None:
+def _init_worker(make_circuit: Callable[[], StepCircuit], cache_dir: Path) -> None:
     """Derives the parameters once per worker process."""
-    cache = ShapeCache(cache_dir) if cache_dir is not None else None
-    _WORKER_PARAMS.append(public_params(make_circuit(), cache))
+    _WORKER_PARAMS.append(public_params(make_circuit(), ShapeCache(cache_dir)))
 
 
 def _prove_task(
@@ -160,4 +306,4 @@ def _prove_task(
     return encode_node(node)
 
 
-__all__ = ["Progress", "prove_job", "prove_range"]
+__all__ = ["Progress", "ProverPool", "prove_job", "prove_range"]

@@ -2,9 +2,14 @@
 
 `prove` proves N steps of a step circuit (a built-in key, or a circom `.r1cs` with its `.wasm` or
 a directory of its steps' recorded `.wtns` files) from z0 on P worker processes and writes the
-proof file `{"circuit": key, "node": root}`.
-`verify` rebuilds the parameters from the file's circuit key (a circom circuit needs its files
-again), checks the root node and prints its statement.
+proof file `{"circuit": key, "node": root}`. With `--resume DIR` every proven node is kept in
+DIR (`crypto.tree.store`) and the nodes already there are not proven again: the same command,
+run again after an interruption, goes on where it stopped and writes the same file. A resumed
+root is verified before it is written; if it fails, a stored node was damaged: the invalid ones
+are removed from DIR and proven again.
+`verify` rebuilds the parameters from the file's circuit key (a circom circuit needs its
+`.r1cs` again, not its wasm: checking runs no step), checks the root node and prints its
+statement.
 
 Exit codes: 0 proven / valid, 1 an invalid proof or a final state other than --expect-zn, 2 input
 that cannot be read or used (named on stderr with the reason).
@@ -21,15 +26,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crypto.circuit.builtins import builtin
+from crypto.circuit.cache import ShapeCache
 from crypto.circuit.circom_step import CircomStepCircuit
 from crypto.circuit.step import Advice, StepCircuit
 from crypto.errors import CryptoError, EncodingError
 from crypto.field import FR
 from crypto.tree.encoding import decode_node_file, encode_node_file
-from crypto.tree.node import NodeLayout
+from crypto.tree.node import Node, NodeLayout
 from crypto.tree.params import public_params
 from crypto.tree.prover import verify_node
 from crypto.tree.scheduler import prove_job
+from crypto.tree.store import NodeStore
 
 OK, INVALID, UNUSABLE = 0, 1, 2
 LOCAL_CTX = bytes(32)
@@ -51,9 +58,11 @@ def prove(
     workers: int,
     out_path: Path,
     cache_dir: Path | None = None,
+    resume: Path | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Proves `steps` steps from z0 and writes the proof file to `out_path`."""
+    """Proves `steps` steps from z0 and writes the proof file to `out_path` (keeping the
+    nodes in, and taking those already proven from, the directory `resume`)."""
     err = err or sys.stderr
     try:
         if witness_dir is None:
@@ -72,13 +81,20 @@ def prove(
             elapsed = time.monotonic() - started
             print(f"proved {done}/{total} nodes ({elapsed:.1f} s)", file=err, flush=True)
 
-        root = prove_job(make, LOCAL_CTX, start, advice, workers, cache_dir, progress)
+        def run(store: NodeStore | None) -> Node:
+            return prove_job(make, LOCAL_CTX, start, advice, workers, cache_dir, progress, store)
+
+        if resume is None:
+            root = run(None)
+        else:
+            root = _resumed(step, cache_dir, NodeStore(resume), start, run, err)
         out_path.write_bytes(encode_node_file(step.key, root))
     except _UnusableInputError as exc:
         print(f"novanode prove: {exc}", file=err)
         return UNUSABLE
     except OSError as exc:
-        print(f"novanode prove: cannot write {out_path}: {exc.strerror or exc}", file=err)
+        where = exc.filename or out_path
+        print(f"novanode prove: {where}: {exc.strerror or exc}", file=err)
         return UNUSABLE
     except CryptoError as exc:
         print(f"novanode prove: {exc}", file=err)
@@ -92,7 +108,6 @@ def verify(
     *,
     expect_zn: str | None = None,
     r1cs: Path | None = None,
-    wasm: Path | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
@@ -103,7 +118,7 @@ def verify(
         params_by_key: dict[str, Any] = {}
 
         def layout_for(key: str) -> NodeLayout:
-            make = _verifier_factory(key, r1cs, wasm)
+            make = _verifier_factory(key, r1cs)
             params_by_key[key] = public_params(make())
             layout: NodeLayout = params_by_key[key].layout()
             return layout
@@ -180,15 +195,47 @@ def _recorded_factory(
     return make
 
 
-def _verifier_factory(key: str, r1cs: Path | None, wasm: Path | None) -> Callable[[], StepCircuit]:
+def _resumed(
+    step: StepCircuit,
+    cache_dir: Path | None,
+    store: NodeStore,
+    z0: list[int],
+    run: Callable[[NodeStore], Node],
+    err: TextIO,
+) -> Node:
+    """The root proven with `store`, verified since it may rest on stored nodes; if it fails,
+    the invalid stored nodes are removed and proven again (a node proven on top of an invalid
+    one is invalid too, so those go as well)."""
+    root = run(store)
+    params = public_params(step, None if cache_dir is None else ShapeCache(cache_dir))
+    try:
+        verify_node(params, root, ctx=LOCAL_CTX, a=0, z_a=z0)
+    except CryptoError as exc:
+        removed = store.prune(params, LOCAL_CTX)
+        print(
+            f"the proof resumed from {store.directory} is invalid ({exc}): "
+            f"{len(removed)} damaged nodes removed, proving them again",
+            file=err,
+        )
+        root = run(store)
+    return root
+
+
+def _verifier_factory(key: str, r1cs: Path | None) -> Callable[[], StepCircuit]:
     if key.startswith("builtin:"):
         return _circuit_factory(key, None)
-    if r1cs is None or wasm is None:
+    if r1cs is None:
         raise _UnusableInputError(
-            f"the proof is of the circom circuit {key}: give its files with --r1cs and --wasm"
+            f"the proof is of the circom circuit {key}: give its .r1cs file with --r1cs"
         )
-    make = _circuit_factory(str(r1cs), wasm)
-    if make().key != key:
+    make = functools.partial(CircomStepCircuit.from_r1cs, r1cs)
+    try:
+        circuit = make()
+    except OSError as exc:
+        raise _UnusableInputError(f"cannot read the circuit: {exc.strerror or exc}") from exc
+    except CryptoError as exc:
+        raise _UnusableInputError(f"{r1cs} is not a usable step circuit: {exc}") from exc
+    if circuit.key != key:
         raise _UnusableInputError(f"{r1cs} is not the circuit the proof names ({key})")
     return make
 

@@ -19,13 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from crypto.circuit.gadgets._ladder import ladder_witness
+from crypto.circuit.gadgets._ladder import LadderWitness, ladder_witness
 from crypto.circuit.gadgets._witness import hints
 from crypto.circuit.gadgets.boolean import FALSE, TRUE, Boolean, choose
 from crypto.circuit.gadgets.eq import is_zero
 from crypto.circuit.gadgets.eq import select as select_lc
-from crypto.circuit.lc import ONE, LCLike, LinearCombination, Var, as_lc
-from crypto.circuit.system import ConstraintSystem
+from crypto.circuit.lc import ONE, LCLike, LinearCombination, Var, as_lc, private_var
+from crypto.circuit.system import ConstraintSystem, WitnessGenerator
 from crypto.errors import NotOnCurveError, UnsupportedParameterError
 from crypto.field import FQ, FR, PrimeField
 
@@ -277,21 +277,26 @@ def scalar_mul(
         # The ladder's witness in one native pass (four inversions instead of two per bit).
         doublings: Sequence[tuple[int, int, int, int] | None] = [None] * (m - 1)
         chords: Sequence[tuple[int, int, int] | None] = [None] * (m - 1)
+        ladder = None
         if cs.computes_values:
             signs = [1 if bit.value(cs) else -1 for bit in bits[1:]]
             ladder = ladder_witness(cs.modulus, base.value(cs), signs, chord_top)
             doublings, chords = ladder.doublings, ladder.chords
         acc = Point(base.x, _product(cs, _sign(bits[1]), base.y, "digit1"), FALSE)
-        power = base
-        for i in range(2, m):
-            with cs.namespace(f"digit{i}"):
-                power = _double(cs, power, "double", doublings[i - 2])
-                addend = Point(power.x, _product(cs, _sign(bits[i]), power.y, "sign"), FALSE)
-                acc = _add_chord(cs, acc, addend, "add", chords[i - 2])
-        power = _double(cs, power, "top_power", doublings[m - 2])
-        if chord_top:
-            acc = _add_chord(cs, acc, power, "add_top_power", chords[m - 2])
+        # Subclasses of the generator may watch each alloc by name: only the plain one appends.
+        if type(cs) is WitnessGenerator and ladder is not None:
+            acc, power = _ladder_appended(cs, acc, ladder, signs, chord_top)
         else:
+            power = base
+            for i in range(2, m):
+                with cs.namespace(f"digit{i}"):
+                    power = _double(cs, power, "double", doublings[i - 2])
+                    addend = Point(power.x, _product(cs, _sign(bits[i]), power.y, "sign"), FALSE)
+                    acc = _add_chord(cs, acc, addend, "add", chords[i - 2])
+            power = _double(cs, power, "top_power", doublings[m - 2])
+            if chord_top:
+                acc = _add_chord(cs, acc, power, "add_top_power", chords[m - 2])
+        if not chord_top:
             acc = add(cs, acc, power, "add_top_power")
         missing = ONE - bits[0].lc
         minus_base = Point(
@@ -301,6 +306,37 @@ def scalar_mul(
         )
         result = add(cs, acc, minus_base, "bit0")
         return select(cs, p.is_infinity, IDENTITY, result, "identity_base")
+
+
+def _ladder_appended(
+    cs: WitnessGenerator,
+    acc: Point,
+    ladder: LadderWitness,
+    signs: Sequence[int],
+    chord_top: bool,
+) -> tuple[Point, Point]:
+    """The ladder's loop and top doubling (with its chord where `chord_top`) in the
+    witness-only mode: the values the general path allocates one by one (per digit: the
+    doubling's x², λ, x', y', the signed y, the chord's λ, x', y'), appended at once.
+    Returns the accumulator and the top power 2^(m−1)·B."""
+    p = cs.modulus
+    digits = len(ladder.doublings) - 1
+    values: list[int] = []
+    for (xx, lam, x, y), chord, sign in zip(
+        ladder.doublings[:digits], ladder.chords[:digits], signs[1:], strict=True
+    ):
+        values += (xx, lam, x, y, y if sign == 1 else p - y, *chord)
+    values += ladder.doublings[-1]
+    if chord_top:
+        values += ladder.chords[-1]
+    end = cs.extend(values) + len(values)
+    if chord_top:
+        power = Point(private_var(end - 5).lc(), private_var(end - 4).lc(), FALSE)
+        return Point(private_var(end - 2).lc(), private_var(end - 1).lc(), FALSE), power
+    power = Point(private_var(end - 2).lc(), private_var(end - 1).lc(), FALSE)
+    if digits:  # the last digit's chord precedes the top doubling
+        acc = Point(private_var(end - 6).lc(), private_var(end - 5).lc(), FALSE)
+    return acc, power
 
 
 def _add_chord(

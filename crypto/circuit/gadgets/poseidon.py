@@ -21,7 +21,7 @@ from crypto.circuit.lc import ONE, LCLike, LinearCombination, as_lc, private_var
 from crypto.circuit.system import ConstraintSystem, WitnessGenerator
 from crypto.errors import NonCanonicalEncodingError, UnsupportedParameterError
 from crypto.field import PrimeField
-from crypto.poseidon import poseidon_params
+from crypto.poseidon import poseidon_params, sbox_powers
 from crypto.poseidon_params import FIELD_MODULI, PARTIAL_ROUNDS, FieldName, PoseidonParams
 
 
@@ -171,45 +171,25 @@ def _permute_witness(
     cs: WitnessGenerator, params: PoseidonParams, state: Sequence[LCLike]
 ) -> list[LinearCombination]:
     """`_permute` where only values are computed: the same S-box values (x², x⁴, x⁵ per
-    non-constant S-box, in round order) computed in one native pass and appended at once, which
-    saves a call and a namespace per variable (Poseidon is a third of a tree node's witness time).
+    non-constant S-box, in round order), computed by the kernel in one pass and appended at
+    once (Poseidon is a third of a tree node's witness time).
+
+    Only the first round can have constant S-box inputs: the MDS layer mixes any variable into
+    every element, so after it either all inputs are constant (no allocation at all) or none.
     """
     p, t = params.modulus, params.t
     lcs = [as_lc(x) for x in state]
-    constants = [_constant_of(lc, p) for lc in lcs]
-    values = [cs.value(lc) for lc in lcs]
-    half = params.full_rounds // 2
-    partial = range(half, half + params.partial_rounds)
-    allocated: list[int] = []
-    last: list[tuple[int | None, int]] = []  # per last-round S-box: (offset of x⁵, or its constant)
-    for r, round_constants in enumerate(params.round_constants):
-        constants = [
-            None if c is None else (c + k) % p
-            for c, k in zip(constants, round_constants, strict=True)
-        ]
-        values = [(v + k) % p for v, k in zip(values, round_constants, strict=True)]
-        last = []
-        for i in range(1) if r in partial else range(t):
-            constant = constants[i]
-            if constant is not None:
-                power = pow(constant, 5, p)
-                constants[i] = values[i] = power
-                last.append((None, power))
-            else:
-                v = values[i]
-                v2 = v * v % p
-                v4 = v2 * v2 % p
-                v5 = v4 * v % p
-                allocated += (v2, v4, v5)
-                values[i] = v5
-                last.append((len(allocated) - 1, 0))
-        constants = _mix_constants(params, constants)
-        values = [_dot(row, values, p) for row in params.mds]
-    first = cs.extend(allocated)
-    outputs = [
-        LinearCombination.constant(c) if offset is None else private_var(first + offset).lc()
-        for offset, c in last
+    constant = [_constant_of(lc, p) is not None for lc in lcs]
+    powers = sbox_powers(params, [cs.value(lc) for lc in lcs])
+    last_round = powers[-3 * t :]
+    if all(constant):
+        return _mix(params, [LinearCombination.constant(last_round[3 * i + 2]) for i in range(t)])
+    first_round = [
+        power for i in range(t) if not constant[i] for power in powers[3 * i : 3 * i + 3]
     ]
+    first = cs.extend(first_round + powers[3 * t :])
+    end = first + len(first_round) + len(powers) - 3 * t
+    outputs = [private_var(end - 3 * (t - i) + 2).lc() for i in range(t)]
     return _mix(params, outputs)
 
 

@@ -5,8 +5,10 @@
 //! in affine form and filled in batches: a batch adds up to `batch` points into distinct buckets
 //! with one shared field inversion (Montgomery's trick), about 6 multiplications an addition
 //! instead of the ~11 of a mixed projective addition. A point whose bucket is already in the
-//! current batch goes to a projective "spill" bucket by a mixed addition instead, so repeated
-//! digits never stall the batch. Windows are processed in parallel.
+//! current batch waits for the next batch; if it meets its bucket there again (repeated
+//! digits), it goes to a projective "spill" bucket by a mixed addition, so repeated digits never
+//! stall the batch while random ones almost never pay for a spill (nor for adding the spill
+//! bucket in the final sum). Windows are processed in parallel.
 
 use crate::group::CycleCurve;
 use ark_ec::short_weierstrass::{Affine, Projective};
@@ -98,7 +100,7 @@ fn window_sum<P: CycleCurve>(
             buckets.add((-digit) as usize - 1, -*base);
         }
     }
-    buckets.flush();
+    buckets.finish();
     let mut running = Projective::<P>::zero();
     let mut total = Projective::<P>::zero();
     for (affine, spill) in buckets.affine.iter().zip(&buckets.spill).rev() {
@@ -117,6 +119,8 @@ struct Buckets<P: CycleCurve> {
     spill: Vec<Projective<P>>,
     in_batch: Vec<bool>,
     batch: Vec<(usize, Affine<P>)>,
+    /// Points that met their bucket in the current batch: retried in the next one.
+    retry: Vec<(usize, Affine<P>)>,
     batch_size: usize,
 }
 
@@ -128,6 +132,7 @@ impl<P: CycleCurve> Buckets<P> {
             spill: vec![Projective::zero(); count],
             in_batch: vec![false; count],
             batch: Vec::with_capacity(batch_size),
+            retry: Vec::new(),
             batch_size,
         }
     }
@@ -138,20 +143,50 @@ impl<P: CycleCurve> Buckets<P> {
             return;
         }
         if self.in_batch[b] {
-            self.spill[b] += &point;
-        } else if self.affine[b].infinity {
-            self.affine[b] = point;
+            self.retry.push((b, point));
         } else {
-            self.in_batch[b] = true;
-            self.batch.push((b, point));
-            if self.batch.len() == self.batch_size {
+            self.place(b, point);
+            if self.batch.len() >= self.batch_size {
                 self.flush();
             }
         }
     }
 
-    /// Performs the pending additions with one inversion.
+    /// Puts `point` into empty bucket `b` or queues its addition (`b` is not in the batch).
+    fn place(&mut self, b: usize, point: Affine<P>) {
+        if self.affine[b].infinity {
+            self.affine[b] = point;
+        } else {
+            self.in_batch[b] = true;
+            self.batch.push((b, point));
+        }
+    }
+
+    /// Performs the batch, then starts the next one with the points that waited for it; one
+    /// that meets its bucket again goes to the spill bucket.
     fn flush(&mut self) {
+        self.apply_batch();
+        let retry = std::mem::take(&mut self.retry);
+        for &(b, point) in &retry {
+            if self.in_batch[b] {
+                self.spill[b] += &point;
+            } else {
+                self.place(b, point);
+            }
+        }
+        self.retry = retry;
+        self.retry.clear();
+    }
+
+    /// Flushes until every added point is in its bucket.
+    fn finish(&mut self) {
+        while !self.batch.is_empty() || !self.retry.is_empty() {
+            self.flush();
+        }
+    }
+
+    /// Performs the batched additions with one inversion.
+    fn apply_batch(&mut self) {
         // Slope denominators: x₂ − x₁, or 2y₁ to double, or 1 where P + (−P) cancels.
         let mut inverses: Vec<P::Base> = self
             .batch

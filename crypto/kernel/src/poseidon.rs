@@ -147,13 +147,36 @@ impl<F: PrimeField> Poseidon<F> {
 
     /// Permutes one state of exactly t elements in place.
     pub fn permute(&self, state: &mut [F]) {
+        self.permute_with(state, &mut pow5);
+    }
+
+    /// Permutes `state` in place and returns x², x⁴ and x⁵ of every S-box input x, in round
+    /// order (t per full round, one per partial round): the values a circuit computing the
+    /// permutation holds in its witness. The fast form feeds every S-box the same input as the
+    /// plain rounds do (it only moves linear maps that leave element 0 of a partial round
+    /// alone), so these are the plain permutation's.
+    pub fn sbox_powers(&self, state: &mut [F]) -> Vec<F> {
+        let sboxes = self.full_rounds * self.width + self.partial_constants.len();
+        let mut powers = Vec::with_capacity(3 * sboxes);
+        self.permute_with(state, &mut |x: F| {
+            let x2 = x.square();
+            let x4 = x2.square();
+            let x5 = x4 * x;
+            powers.extend([x2, x4, x5]);
+            x5
+        });
+        powers
+    }
+
+    /// The rounds, with `sbox` computing x^5 (and seeing every S-box input in round order).
+    fn permute_with(&self, state: &mut [F], sbox: &mut impl FnMut(F) -> F) {
         assert_eq!(state.len(), self.width, "Poseidon state of the wrong width");
         let t = self.width;
         let half = self.full_rounds / 2;
         let mut mixed = vec![F::zero(); t];
         for (round, constants) in self.full_constants.chunks_exact(t).enumerate() {
             for (x, c) in state.iter_mut().zip(constants) {
-                *x = pow5(*x + c);
+                *x = sbox(*x + c);
             }
             let matrix = if round == half - 1 {
                 &self.mds_before_partial
@@ -165,17 +188,17 @@ impl<F: PrimeField> Poseidon<F> {
             }
             state.copy_from_slice(&mixed);
             if round == half - 1 {
-                self.partial_rounds(state);
+                self.partial_rounds(state, sbox);
             }
         }
     }
 
-    fn partial_rounds(&self, state: &mut [F]) {
+    fn partial_rounds(&self, state: &mut [F], sbox: &mut impl FnMut(F) -> F) {
         let t = self.width;
         let rows = self.sparse_rows.chunks_exact(t);
         let columns = self.sparse_columns.chunks_exact(t - 1);
         for ((c, row), column) in self.partial_constants.iter().zip(rows).zip(columns) {
-            let s0 = pow5(state[0] + c);
+            let s0 = sbox(state[0] + c);
             let first = row[1..]
                 .iter()
                 .zip(&state[1..])
@@ -356,6 +379,17 @@ mod py {
         Ok(out.into_pyarray(py))
     }
 
+    fn sbox_powers_of<'py, F: PrimeField<BigInt = BigInt<4>>>(
+        py: Python<'py>,
+        poseidon: &Poseidon<F>,
+        state: PyReadonlyArray2<'py, u64>,
+    ) -> PyResult<Bound<'py, PyArray2<u64>>> {
+        let mut elements = field_vector(py, "Poseidon state", &state, poseidon.width())?;
+        let powers = poseidon.sbox_powers(&mut elements);
+        let out = Array2::from_shape_vec((powers.len(), 4), to_limbs(&powers)).expect("n x 4");
+        Ok(out.into_pyarray(py))
+    }
+
     fn permute_batch<'py, F: PrimeField<BigInt = BigInt<4>>>(
         py: Python<'py>,
         poseidon: &Poseidon<F>,
@@ -428,6 +462,16 @@ mod py {
                     state: PyReadonlyArray2<'py, u64>,
                 ) -> PyResult<Bound<'py, PyArray2<u64>>> {
                     permute_one(py, &self.inner, state)
+                }
+
+                /// x², x⁴, x⁵ of every S-box input of the permutation of one state (t, 4), in
+                /// round order: shape (3·(R_F·t + R_P), 4).
+                fn sbox_powers<'py>(
+                    &self,
+                    py: Python<'py>,
+                    state: PyReadonlyArray2<'py, u64>,
+                ) -> PyResult<Bound<'py, PyArray2<u64>>> {
+                    sbox_powers_of(py, &self.inner, state)
                 }
 
                 /// The permutation of each of m states, shape (m, t, 4), in parallel.
@@ -552,6 +596,39 @@ mod tests {
             .chunks_mut(3)
             .for_each(|state| poseidon.permute(state));
         assert_eq!(batch, single);
+    }
+
+    #[test]
+    fn sbox_powers_are_the_plain_rounds_inputs_powers() {
+        for (t, full, partial) in [(3, 8, 57), (5, 8, 60), (4, 2, 0)] {
+            let (constants, mds) = toy_parts::<Fr>(t, full, partial);
+            let poseidon = Poseidon::new(t, full, partial, 5, constants.clone(), mds.clone());
+            let poseidon = poseidon.unwrap();
+            let start: Vec<Fr> = (0..t as u64).map(|i| Fr::from(7 * i + 3)).collect();
+            // The plain rounds, recording each S-box input's powers.
+            let mut expected = Vec::new();
+            let mut plain = start.clone();
+            for (round, c) in constants.chunks_exact(t).enumerate() {
+                for (x, k) in plain.iter_mut().zip(c) {
+                    *x += k;
+                }
+                let boxes = if round < full / 2 || round >= full / 2 + partial {
+                    t
+                } else {
+                    1
+                };
+                for x in plain.iter_mut().take(boxes) {
+                    let (x2, x4) = (*x * *x, *x * *x * *x * *x);
+                    expected.extend([x2, x4, x4 * *x]);
+                    *x = x4 * *x;
+                }
+                let mixed = mat_vec(&mds, &plain, t);
+                plain.copy_from_slice(&mixed);
+            }
+            let mut traced = start;
+            assert_eq!(poseidon.sbox_powers(&mut traced), expected, "t={t}");
+            assert_eq!(traced, plain, "t={t}: the state is permuted too");
+        }
     }
 
     #[test]

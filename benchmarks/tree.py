@@ -11,6 +11,9 @@
   warm shape cache; `job_32_P2_speedup` is their ratio (target ≥ 1.7 on two cores).
   `job_32_P1_cores` is the sequential run's CPU time over its wall time: on a machine of C cores
   P = 2 can be at most C / job_32_P1_cores times faster, since it does the same work.
+- `job_32_one_core_P1_ms`, `job_32_one_core_P2_ms`, `job_32_one_core_P2_speedup`: the same job
+  with every prover's kernel held to one thread (`RAYON_NUM_THREADS=1`, in a fresh process), as
+  when each worker is a machine of its own: what the tree's parallelism gives by itself.
 
 Timings are medians of repeats; the parameters are built once per F and not timed.
 
@@ -21,6 +24,9 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -82,6 +88,35 @@ def measure_job(log2: int, steps: int, repeats: int, results: dict[str, float | 
     results[f"job_{steps}_P1_cores"] = cores
 
 
+ONE_CORE_JOB = """
+import functools, json, sys, time
+from pathlib import Path
+from crypto.circuit.builtins import builtin
+from crypto.tree.scheduler import prove_job
+make = functools.partial(builtin, sys.argv[1])
+steps, workers, cache = int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
+start = time.perf_counter()
+prove_job(make, bytes(32), (7,), [None] * steps, workers, cache)
+print(json.dumps((time.perf_counter() - start) * 1e3))
+"""
+
+
+def measure_one_core_job(log2: int, steps: int, results: dict[str, float | int | str]) -> None:
+    """P = 1 and P = 2 with one kernel thread per prover, each run in a fresh process."""
+    env = {**os.environ, "RAYON_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    key = f"builtin:cubic?log2={log2}"
+    times = {}
+    with tempfile.TemporaryDirectory(prefix="novanode-bench-") as shared:
+        prove_job(functools.partial(builtin, key), CTX, Z0, [None] * 2, 2, Path(shared))
+        for workers in (1, 2):
+            run = [sys.executable, "-c", ONE_CORE_JOB, key, str(steps), str(workers), shared]
+            out = subprocess.run(run, env=env, check=True, capture_output=True, text=True)
+            times[workers] = float(json.loads(out.stdout.strip().splitlines()[-1]))
+    results[f"job_{steps}_one_core_P1_ms"] = times[1]
+    results[f"job_{steps}_one_core_P2_ms"] = times[2]
+    results[f"job_{steps}_one_core_P2_speedup"] = times[1] / times[2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="F of 2^10 only, fewer repeats")
@@ -90,6 +125,7 @@ def main() -> None:
     for log2 in (10,) if args.quick else (10, 12, 14):
         measure(log2, 2 if args.quick else 3, results)
     measure_job(10, 32, 1 if args.quick else 2, results)
+    measure_one_core_job(10, 32, results)
     report("tree", results)
 
 

@@ -17,12 +17,16 @@ from typing import Final
 from crypto.errors import EncodingError, NonCanonicalEncodingError
 from crypto.field import ELEMENT_BYTES, PrimeField, Vector
 from crypto.folding.commitment import curve_for
+from crypto.folding.relaxed import RelaxedInstance
 from crypto.group import CurvePoint
 from protocol import cbor
 from protocol.errors import NonCanonicalError, OversizeError, ProtocolError
 
 ROOT: Final = "$"
 """The field name of errors about the blob as a whole."""
+
+INSTANCE_KEYS: Final = ("W", "E", "u", "X")
+"""The keys of a relaxed instance's map: comm_W, comm_E (points), u, X (scalars)."""
 
 ErrorType = Callable[[str, str], Exception]
 """An error class taking (field path, message)."""
@@ -175,6 +179,35 @@ class StrictReader:
         """The ``n`` points at ``key``."""
         data = self.byte_string(fields, key, ELEMENT_BYTES * n, path)
         return self.points(data, field, join(path, key))
+
+    def instance(
+        self, value: object, field: PrimeField, n_public: int, path: str
+    ) -> RelaxedInstance:
+        """A relaxed instance of a ``field`` shape with ``n_public`` public inputs."""
+        fields = self.fields(value, INSTANCE_KEYS, path)
+        return RelaxedInstance(
+            comm_W=self.point_at(fields, "W", field, path),
+            comm_E=self.point_at(fields, "E", field, path),
+            u=self.scalar_at(fields, "u", field, path),
+            X=self.scalars_at(fields, "X", n_public, field, path),
+        )
+
+
+def instance_map(instance: RelaxedInstance) -> dict[str, object]:
+    """The CBOR map of a relaxed instance (read back by ``StrictReader.instance``)."""
+    return {
+        "W": instance.comm_W.to_bytes(),
+        "E": instance.comm_E.to_bytes(),
+        "u": scalars_bytes((instance.u,)),
+        "X": scalars_bytes(instance.X),
+    }
+
+
+def instance_bytes(n_public: int) -> int:
+    """The encoded length of ``instance_map`` for ``n_public`` public inputs."""
+    keys = sum(string_bytes(len(k)) for k in INSTANCE_KEYS)
+    scalars = 3 * string_bytes(ELEMENT_BYTES) + string_bytes(ELEMENT_BYTES * n_public)
+    return head_bytes(len(INSTANCE_KEYS)) + keys + scalars
 
 
 def _reason(exc: ProtocolError) -> str:

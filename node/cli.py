@@ -64,11 +64,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep every proven node in DIR and prove none already there: after an interruption, "
         "the same command goes on where it stopped",
     )
+    prove.add_argument(
+        "--uncompressed",
+        action="store_true",
+        help="write the root node (megabytes, with its witnesses) instead of the compressed proof",
+    )
 
-    verify = commands.add_parser("verify", help="check a proof file and print its statement")
+    verify = commands.add_parser(
+        "verify", help="check a proof file (compressed or a root node) and print its statement"
+    )
     verify.add_argument("file", type=Path, metavar="FILE")
     verify.add_argument("--expect-zn", metavar="JSON", help="fail unless the final state is this")
     verify.add_argument("--r1cs", type=Path, metavar="PATH.r1cs", help="a circom proof's circuit")
+
+    inspect = commands.add_parser(
+        "inspect", help="print a proof file's kind, statement and sizes (no verification)"
+    )
+    inspect.add_argument("file", type=Path, metavar="FILE")
     return parser
 
 
@@ -99,9 +111,12 @@ def main(argv: list[str] | None = None) -> int:
             out_path=args.out,
             cache_dir=args.cache,
             resume=args.resume,
+            uncompressed=args.uncompressed,
         )
     if args.command == "verify":
         return tree.verify(args.file, expect_zn=args.expect_zn, r1cs=args.r1cs)
+    if args.command == "inspect":
+        return tree.inspect(args.file)
     parser.error(f"unknown command {args.command!r}")
 
 

@@ -1,4 +1,7 @@
-"""`novanode prove` and `novanode verify` (issue 5's CLI), in-process through `node.cli.main`."""
+"""`novanode prove`, `verify` and `inspect` (issues 5 and 6), in-process through `node.cli.main`.
+
+`prove` writes the compressed proof unless asked for the root node (`--uncompressed`); `verify`
+checks either kind."""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from tree_samples import STEP_KEY, step
 
 from crypto.circuit.step import trace
 from crypto.folding.relaxed import RelaxedWitness
+from crypto.snark.compressed import snark_keys
+from crypto.snark.encoding import decode_proof_file, encode_proof_file
 from crypto.tree.encoding import decode_node, decode_node_file, encode_node, encode_node_file
 from crypto.tree.params import public_params
 from node.cli import main
@@ -19,13 +24,22 @@ from node.cli import main
 Z0 = [7]
 
 
+PROVE = ["prove", "--circuit", STEP_KEY, "--z0", json.dumps(Z0), "--steps", "2"]
+
+
 @pytest.fixture(scope="module")
 def proof(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The compressed proof of a 2-step job."""
     path = tmp_path_factory.mktemp("tree") / "proof.cbor"
-    code = main(
-        ["prove", "--circuit", STEP_KEY, "--z0", json.dumps(Z0), "--steps", "2", "--out", str(path)]
-    )
-    assert code == 0
+    assert main([*PROVE, "--out", str(path)]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def node_proof(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same job's root node."""
+    path = tmp_path_factory.mktemp("tree") / "node.cbor"
+    assert main([*PROVE, "--uncompressed", "--out", str(path)]) == 0
     return path
 
 
@@ -33,14 +47,38 @@ def z_n() -> list[int]:
     return trace(step(), Z0, [None, None])[-1]
 
 
+@pytest.mark.parametrize(
+    ("which", "kind"), [("proof", "compressed proof"), ("node_proof", "root node")]
+)
 def test_prove_then_verify_prints_the_statement(
-    proof: Path, capsys: pytest.CaptureFixture[str]
+    which: str, kind: str, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["verify", str(proof), "--expect-zn", json.dumps(z_n())]) == 0
+    path: Path = request.getfixturevalue(which)
+    assert main(["verify", str(path), "--expect-zn", json.dumps(z_n())]) == 0
     lines = dict(line.split(":", 1) for line in capsys.readouterr().out.splitlines())
     assert lines["circuit"].strip() == STEP_KEY
+    assert lines["kind"].strip() == kind
     assert lines["steps"].strip() == "2"
     assert json.loads(lines["zN"]) == z_n()
+
+
+def test_the_compressed_proof_is_small(proof: Path, node_proof: Path) -> None:
+    assert len(proof.read_bytes()) < 20_000 < 1_000_000 < len(node_proof.read_bytes())
+
+
+@pytest.mark.parametrize("which", ["proof", "node_proof"])
+def test_inspect_prints_kind_statement_and_sizes(
+    which: str, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path: Path = request.getfixturevalue(which)
+    assert main(["inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    lines = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    assert lines["circuit"].strip() == STEP_KEY
+    assert lines["steps"].strip().startswith("2 ")
+    assert json.loads(lines["zN"]) == z_n()
+    assert int(lines["bytes"]) == len(path.read_bytes())
+    assert ("  P " in out) == (which == "proof")
 
 
 def test_another_final_state_fails(proof: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,11 +87,20 @@ def test_another_final_state_fails(proof: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_a_tampered_proof_is_invalid(
-    proof: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    proof: Path, node_proof: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A well-formed file whose statement claims another final state: exit 1."""
+    """Well-formed files whose statement claims another final state: exit 1."""
     params = public_params(step())
-    original = decode_node_file(proof.read_bytes(), lambda key: params.layout())
+    keys = snark_keys(params)
+    compressed = decode_proof_file(proof.read_bytes(), lambda key: keys)
+    statement = dataclasses.replace(compressed.proof.statement, z_b=(z_n()[0] + 1,))
+    tampered = tmp_path / "tampered-proof.cbor"
+    changed = dataclasses.replace(compressed.proof, statement=statement)
+    tampered.write_bytes(encode_proof_file(compressed.circuit, changed))
+    assert main(["verify", str(tampered)]) == 1
+    assert "invalid proof" in capsys.readouterr().err
+
+    original = decode_node_file(node_proof.read_bytes(), lambda key: params.layout())
     statement = dataclasses.replace(original.node.statement, z_b=(z_n()[0] + 1,))
     tampered = tmp_path / "tampered.cbor"
     node = dataclasses.replace(original.node, statement=statement)
@@ -67,6 +114,7 @@ def test_unreadable_input_exits_2(tmp_path: Path) -> None:
     garbage.write_bytes(b"\xa1not a proof")
     assert main(["verify", str(garbage)]) == 2
     assert main(["verify", str(tmp_path / "missing.cbor")]) == 2
+    assert main(["inspect", str(garbage)]) == 2
     out = str(tmp_path / "x")
     assert (
         main(["prove", "--circuit", STEP_KEY, "--z0", "[1, 2]", "--steps", "1", "--out", out]) == 2
@@ -108,7 +156,7 @@ def test_circom_job_from_recorded_witnesses(
     prove = ["prove", "--circuit", r1cs, "--witness-dir", str(fixture), "--z0", '["1", "0"]']
     assert main([*prove, "--steps", "3", "--out", out]) == 0
     progress = [line.split(" (")[0] for line in capsys.readouterr().err.splitlines()]
-    assert progress == [f"proved {i}/3 nodes" for i in (1, 2, 3)]
+    assert progress == [*(f"proved {i}/3 nodes" for i in (1, 2, 3)), "compressed the root"]
     assert main(["verify", out, "--r1cs", r1cs]) == 0
     z_n = json.loads(capsys.readouterr().out.split("zN:")[1])
     trace = json.loads((fixture / "trace.json").read_text())

@@ -30,7 +30,6 @@ from crypto.errors import (
     ProofWrongTypeError,
 )
 from crypto.field import ELEMENT_BYTES, FQ, FR, PrimeField
-from crypto.folding.relaxed import RelaxedInstance
 from crypto.snark.compressed import CompressedProof, SnarkKeys
 from crypto.snark.ipa import EvaluationProof
 from crypto.snark.spartan import SpartanKey, SpartanProof
@@ -38,6 +37,8 @@ from crypto.strict_cbor import (
     DecodingErrors,
     StrictReader,
     head_bytes,
+    instance_bytes,
+    instance_map,
     join,
     scalars_bytes,
     string_bytes,
@@ -58,7 +59,6 @@ QUADRATIC_DEGREE: Final = 2
 """Values per inner and batching round: g(0), g(2)."""
 
 _PROOF_KEYS: Final = ("v", "pp", "ctx", "a", "b", "za", "zb", "U1", "U2", "u2", "T", "P", "S")
-_INSTANCE_KEYS: Final = ("W", "E", "u", "X")
 _SPARTAN_KEYS: Final = ("outer", "claims", "inner", "w", "batch", "open", "L", "R", "a")
 _FILE_KEYS: Final = ("circuit", "proof")
 
@@ -110,21 +110,12 @@ def _proof_map(proof: CompressedProof) -> dict[str, object]:
         "b": s.b,
         "za": scalars_bytes(s.z_a),
         "zb": scalars_bytes(s.z_b),
-        "U1": _instance_map(proof.U1),
-        "U2": _instance_map(proof.U2),
+        "U1": instance_map(proof.U1),
+        "U2": instance_map(proof.U2),
         "u2": proof.u2_comm_W.to_bytes(),
         "T": proof.comm_T.to_bytes(),
         "P": _spartan_map(proof.primary),
         "S": _spartan_map(proof.secondary),
-    }
-
-
-def _instance_map(instance: RelaxedInstance) -> dict[str, object]:
-    return {
-        "W": instance.comm_W.to_bytes(),
-        "E": instance.comm_E.to_bytes(),
-        "u": scalars_bytes((instance.u,)),
-        "X": scalars_bytes(instance.X),
     }
 
 
@@ -148,11 +139,6 @@ def _rounds_bytes(rounds: tuple[tuple[int, ...], ...]) -> bytes:
 
 
 # Sizes
-
-
-def _instance_bytes(n_public: int) -> int:
-    keys = sum(string_bytes(len(k)) for k in _INSTANCE_KEYS)
-    return head_bytes(len(_INSTANCE_KEYS)) + keys + 3 * _scalars(1) + _scalars(n_public)
 
 
 def _scalars(n: int) -> int:
@@ -186,8 +172,8 @@ def encoded_size(keys: SnarkKeys, *, b: int) -> int:
         + head_bytes(0)
         + head_bytes(b)
         + 2 * _scalars(keys.params.arity)
-        + _instance_bytes(PRIMARY_PUBLIC)
-        + _instance_bytes(SECONDARY_PUBLIC)
+        + instance_bytes(PRIMARY_PUBLIC)
+        + instance_bytes(SECONDARY_PUBLIC)
         + 2 * _scalars(1)
         + _spartan_bytes(keys.primary)
         + _spartan_bytes(keys.secondary)
@@ -249,22 +235,12 @@ def _proof_from_value(value: object, keys: SnarkKeys, path: str) -> CompressedPr
     )
     return CompressedProof(
         statement=statement,
-        U1=_instance(fields["U1"], FR, PRIMARY_PUBLIC, join(path, "U1")),
-        U2=_instance(fields["U2"], FQ, SECONDARY_PUBLIC, join(path, "U2")),
+        U1=_READ.instance(fields["U1"], FR, PRIMARY_PUBLIC, join(path, "U1")),
+        U2=_READ.instance(fields["U2"], FQ, SECONDARY_PUBLIC, join(path, "U2")),
         u2_comm_W=_READ.point_at(fields, "u2", FQ, path),
         comm_T=_READ.point_at(fields, "T", FQ, path),
         primary=_spartan(fields["P"], keys.primary, join(path, "P")),
         secondary=_spartan(fields["S"], keys.secondary, join(path, "S")),
-    )
-
-
-def _instance(value: object, field: PrimeField, n_public: int, path: str) -> RelaxedInstance:
-    fields = _READ.fields(value, _INSTANCE_KEYS, path)
-    return RelaxedInstance(
-        comm_W=_READ.point_at(fields, "W", field, path),
-        comm_E=_READ.point_at(fields, "E", field, path),
-        u=_READ.scalar_at(fields, "u", field, path),
-        X=_READ.scalars_at(fields, "X", n_public, field, path),
     )
 
 

@@ -44,12 +44,14 @@ from crypto.errors import (
     NonCanonicalEncodingError,
     ShapeMismatchError,
 )
-from crypto.field import ELEMENT_BYTES, FQ, FR, PrimeField
-from crypto.folding.relaxed import RelaxedInstance, RelaxedWitness
+from crypto.field import ELEMENT_BYTES, FQ, FR
+from crypto.folding.relaxed import RelaxedWitness
 from crypto.strict_cbor import (
     DecodingErrors,
     StrictReader,
     head_bytes,
+    instance_bytes,
+    instance_map,
     join,
     kind,
     scalars_bytes,
@@ -77,7 +79,6 @@ _NODE_KEYS: Final = (
     "v", "pp", "ctx", "a", "b", "za", "zb",
     "U1", "W1", "E1", "U2", "W2", "E2", "u2", "w2t", "w2o",
 )  # fmt: skip
-_INSTANCE_KEYS: Final = ("W", "E", "u", "X")
 _FILE_KEYS: Final = ("circuit", "node")
 
 _READ = StrictReader(
@@ -128,10 +129,10 @@ def _node_map(node: Node) -> dict[str, object]:
         "b": s.b,
         "za": scalars_bytes(s.z_a),
         "zb": scalars_bytes(s.z_b),
-        "U1": _instance_map(node.U1),
+        "U1": instance_map(node.U1),
         "W1": FR.to_bytes(node.W1.dense_W()),
         "E1": FR.to_bytes(node.W1.E),
-        "U2": _instance_map(node.U2),
+        "U2": instance_map(node.U2),
         "W2": FQ.to_bytes(node.W2.dense_W()),
         "E2": FQ.to_bytes(node.W2.E),
         "u2": node.u2_comm_W.to_bytes(),
@@ -140,22 +141,7 @@ def _node_map(node: Node) -> dict[str, object]:
     }
 
 
-def _instance_map(instance: RelaxedInstance) -> dict[str, object]:
-    return {
-        "W": instance.comm_W.to_bytes(),
-        "E": instance.comm_E.to_bytes(),
-        "u": scalars_bytes((instance.u,)),
-        "X": scalars_bytes(instance.X),
-    }
-
-
 # Sizes
-
-
-def _instance_bytes(n_public: int) -> int:
-    keys = sum(string_bytes(len(k)) for k in _INSTANCE_KEYS)
-    scalars = string_bytes(ELEMENT_BYTES) + string_bytes(ELEMENT_BYTES * n_public)
-    return head_bytes(len(_INSTANCE_KEYS)) + keys + 2 * string_bytes(ELEMENT_BYTES) + scalars
 
 
 def _vector_bytes(n: int) -> int:
@@ -173,10 +159,10 @@ def encoded_size(layout: NodeLayout, *, others: int, a: int, b: int) -> int:
         + head_bytes(a)
         + head_bytes(b)
         + 2 * _vector_bytes(layout.arity)
-        + _instance_bytes(PRIMARY_PUBLIC)
+        + instance_bytes(PRIMARY_PUBLIC)
         + _vector_bytes(layout.n1w)
         + _vector_bytes(layout.n1c)
-        + _instance_bytes(SECONDARY_PUBLIC)
+        + instance_bytes(SECONDARY_PUBLIC)
         + _vector_bytes(layout.n2w)
         + _vector_bytes(layout.n2c)
         + string_bytes(ELEMENT_BYTES)
@@ -244,12 +230,12 @@ def _node_from_value(value: object, layout: NodeLayout, path: str) -> Node:
         z_a=_READ.scalars_at(fields, "za", layout.arity, FR, path),
         z_b=_READ.scalars_at(fields, "zb", layout.arity, FR, path),
     )
-    U1 = _instance(fields["U1"], FR, PRIMARY_PUBLIC, join(path, "U1"))
+    U1 = _READ.instance(fields["U1"], FR, PRIMARY_PUBLIC, join(path, "U1"))
     W1 = RelaxedWitness(
         _READ.vector(fields, "W1", layout.n1w, FR, path),
         _READ.vector(fields, "E1", layout.n1c, FR, path),
     )
-    U2 = _instance(fields["U2"], FQ, SECONDARY_PUBLIC, join(path, "U2"))
+    U2 = _READ.instance(fields["U2"], FQ, SECONDARY_PUBLIC, join(path, "U2"))
     W2 = RelaxedWitness(
         _READ.vector(fields, "W2", layout.n2w, FQ, path),
         _READ.vector(fields, "E2", layout.n2c, FQ, path),
@@ -257,15 +243,6 @@ def _node_from_value(value: object, layout: NodeLayout, path: str) -> Node:
     u2_comm_W = _READ.point_at(fields, "u2", FQ, path)
     w2 = _compact(fields, layout.n2w, path)
     return Node(statement, U1, W1, U2, W2, u2_comm_W, w2)
-
-
-def _instance(value: object, field: PrimeField, n_public: int, path: str) -> RelaxedInstance:
-    fields = _READ.fields(value, _INSTANCE_KEYS, path)
-    comm_W = _READ.point_at(fields, "W", field, path)
-    comm_E = _READ.point_at(fields, "E", field, path)
-    u = _READ.scalar_at(fields, "u", field, path)
-    X = _READ.scalars_at(fields, "X", n_public, field, path)
-    return RelaxedInstance(comm_W, comm_E, u, X)
 
 
 def _compact(fields: Mapping[str, object], n: int, path: str) -> CompactVector:

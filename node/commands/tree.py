@@ -1,15 +1,17 @@
-"""`novanode prove` and `novanode verify`: a whole job proven locally as one tree, and its check.
+"""`novanode prove`, `verify` and `inspect`: a whole job proven locally as one tree, its check.
 
 `prove` proves N steps of a step circuit (a built-in key, or a circom `.r1cs` with its `.wasm` or
-a directory of its steps' recorded `.wtns` files) from z0 on P worker processes and writes the
-proof file `{"circuit": key, "node": root}`. With `--resume DIR` every proven node is kept in
-DIR (`crypto.tree.store`) and the nodes already there are not proven again: the same command,
-run again after an interruption, goes on where it stopped and writes the same file. A resumed
-root is verified before it is written; if it fails, a stored node was damaged: the invalid ones
-are removed from DIR and proven again.
+a directory of its steps' recorded `.wtns` files) from z0 on P provers, compresses the root and
+writes the proof file `{"circuit": key, "proof": compressed}` (SPEC §7.2); with `--uncompressed`
+it writes the root node itself, `{"circuit": key, "node": root}` (§7.1). With `--resume DIR`
+every proven node is kept in DIR (`crypto.tree.store`) and the nodes already there are not
+proven again: the same command, run again after an interruption, goes on where it stopped and
+writes the same file. A resumed root is verified before it is used; if it fails, a stored node
+was damaged: the invalid ones are removed from DIR and proven again.
 `verify` rebuilds the parameters from the file's circuit key (a circom circuit needs its
-`.r1cs` again, not its wasm: checking runs no step), checks the root node and prints its
-statement.
+`.r1cs` again, not its wasm: checking runs no step), checks the compressed proof or the root
+node, whichever the file holds, and prints its statement. `inspect` prints a file's kind,
+statement and sizes without checking anything.
 
 Exit codes: 0 proven / valid, 1 an invalid proof or a final state other than --expect-zn, 2 input
 that cannot be read or used (named on stderr with the reason).
@@ -31,12 +33,17 @@ from crypto.circuit.circom_step import CircomStepCircuit
 from crypto.circuit.step import Advice, StepCircuit
 from crypto.errors import CryptoError, EncodingError
 from crypto.field import FR
+from crypto.snark import compressed
+from crypto.snark.encoding import decode_proof_file, encode_proof_file
 from crypto.tree.encoding import decode_node_file, encode_node_file
-from crypto.tree.node import Node, NodeLayout
-from crypto.tree.params import public_params
+from crypto.tree.node import Node, Statement
+from crypto.tree.params import PublicParams, public_params
 from crypto.tree.prover import verify_node
 from crypto.tree.scheduler import prove_job
 from crypto.tree.store import NodeStore
+from protocol import cbor
+from protocol.errors import ProtocolError
+from protocol.limits import MAX_NODE_BYTES
 
 OK, INVALID, UNUSABLE = 0, 1, 2
 LOCAL_CTX = bytes(32)
@@ -59,10 +66,12 @@ def prove(
     out_path: Path,
     cache_dir: Path | None = None,
     resume: Path | None = None,
+    uncompressed: bool = False,
     err: TextIO | None = None,
 ) -> int:
-    """Proves `steps` steps from z0 and writes the proof file to `out_path` (keeping the
-    nodes in, and taking those already proven from, the directory `resume`)."""
+    """Proves `steps` steps from z0 and writes the proof file to `out_path`: the compressed
+    proof, or the root node with `uncompressed` (keeping the nodes in, and taking those already
+    proven from, the directory `resume`)."""
     err = err or sys.stderr
     try:
         if witness_dir is None:
@@ -88,7 +97,10 @@ def prove(
             root = run(None)
         else:
             root = _resumed(step, cache_dir, NodeStore(resume), start, run, err)
-        out_path.write_bytes(encode_node_file(step.key, root))
+        if uncompressed:
+            out_path.write_bytes(encode_node_file(step.key, root))
+        else:
+            out_path.write_bytes(_compress(step, cache_dir, root, err))
     except _UnusableInputError as exc:
         print(f"novanode prove: {exc}", file=err)
         return UNUSABLE
@@ -115,29 +127,41 @@ def verify(
     out, err = out or sys.stdout, err or sys.stderr
     try:
         data = _read(path)
-        params_by_key: dict[str, Any] = {}
+        kind, _ = _peek(path, data)
+        params_by_key: dict[str, PublicParams] = {}
 
-        def layout_for(key: str) -> NodeLayout:
-            make = _verifier_factory(key, r1cs)
-            params_by_key[key] = public_params(make())
-            layout: NodeLayout = params_by_key[key].layout()
-            return layout
+        def params_for(key: str) -> PublicParams:
+            params_by_key[key] = public_params(_verifier_factory(key, r1cs)())
+            return params_by_key[key]
 
         try:
-            proof = decode_node_file(data, layout_for)
+            if kind == "node":
+                node_file = decode_node_file(data, lambda key: params_for(key).layout())
+                circuit = node_file.circuit
+            else:
+                proof_file = decode_proof_file(
+                    data, lambda key: compressed.snark_keys(params_for(key))
+                )
+                circuit = proof_file.circuit
         except EncodingError as exc:
             raise _UnusableInputError(f"{path} is not a readable proof file: {exc}") from exc
-        params = params_by_key[proof.circuit]
+        params = params_by_key[circuit]
         expected = None if expect_zn is None else _state(expect_zn, params.arity, "--expect-zn")
     except _UnusableInputError as exc:
         print(f"novanode verify: {exc}", file=err)
         return UNUSABLE
     try:
-        statement = verify_node(params, proof.node, ctx=LOCAL_CTX, a=0)
+        if kind == "node":
+            statement = verify_node(params, node_file.node, ctx=LOCAL_CTX, a=0)
+        else:
+            statement = compressed.verify(compressed.snark_keys(params), proof_file.proof)
+            if statement.ctx != LOCAL_CTX:
+                raise CryptoError("the proof is of a network job (its ctx is not a local one)")
     except CryptoError as exc:
         print(f"novanode verify: invalid proof: {exc}", file=err)
         return INVALID
-    print(f"circuit: {proof.circuit}", file=out)
+    print(f"circuit: {circuit}", file=out)
+    print(f"kind:    {'root node' if kind == 'node' else 'compressed proof'}", file=out)
     print(f"params:  {statement.params_digest.hex()}", file=out)
     print(f"steps:   {statement.b}", file=out)
     print(f"z0:      {json.dumps(list(statement.z_a))}", file=out)
@@ -146,6 +170,88 @@ def verify(
         print(f"novanode verify: the proof ends in a state other than {expect_zn}", file=err)
         return INVALID
     return OK
+
+
+def inspect(path: Path, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Prints what a proof file holds — kind, circuit, statement, sizes — without verifying it
+    (no circuit files needed); exit 2 when it is not a proof file."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        data = _read(path)
+        kind, value = _peek(path, data)
+        inner = value[kind]
+        if not isinstance(inner, dict):
+            raise _UnusableInputError(f"{path}: its {kind!r} is not a map")
+        statement = Statement(
+            params_digest=_field_bytes(inner, "pp"),
+            ctx=_field_bytes(inner, "ctx"),
+            a=_field_uint(inner, "a"),
+            b=_field_uint(inner, "b"),
+            z_a=_field_scalars(inner, "za"),
+            z_b=_field_scalars(inner, "zb"),
+        )
+    except (_UnusableInputError, CryptoError) as exc:
+        print(f"novanode inspect: {exc}", file=err)
+        return UNUSABLE
+    print(f"kind:    {'root node' if kind == 'node' else 'compressed proof'}", file=out)
+    print(f"circuit: {value['circuit']}", file=out)
+    print(f"params:  {statement.params_digest.hex()}", file=out)
+    print(f"steps:   {statement.b - statement.a} ([{statement.a}, {statement.b}))", file=out)
+    print(f"z0:      {json.dumps(list(statement.z_a))}", file=out)
+    print(f"zN:      {json.dumps(list(statement.z_b))}", file=out)
+    print(f"bytes:   {len(data)}", file=out)
+    for name in sorted(inner):
+        print(f"  {name:<7}{len(cbor.encode(inner[name])):>10}", file=out)
+    return OK
+
+
+def _peek(path: Path, data: bytes) -> tuple[str, dict[str, Any]]:
+    """The kind of proof file `data` is ("node" or "proof") and its CBOR map, bounded by the
+    largest node file before parsing; the contents are checked by the decoders, not here."""
+    try:
+        value = cbor.decode(data, MAX_NODE_BYTES)
+    except ProtocolError as exc:
+        raise _UnusableInputError(f"{path} is not a proof file: {exc}") from exc
+    if not isinstance(value, dict) or not isinstance(value.get("circuit"), str):
+        raise _UnusableInputError(f"{path} is not a proof file (no circuit key)")
+    kinds = [kind for kind in ("node", "proof") if kind in value]
+    if len(kinds) != 1 or len(value) != 2:
+        raise _UnusableInputError(
+            f"{path} is not a proof file: it must hold exactly one of a root node or a proof"
+        )
+    return kinds[0], value
+
+
+def _field_bytes(value: dict[str, Any], key: str) -> bytes:
+    item = value.get(key)
+    if not isinstance(item, bytes):
+        raise _UnusableInputError(f"the file's {key!r} is not a byte string")
+    return item
+
+
+def _field_uint(value: dict[str, Any], key: str) -> int:
+    item = value.get(key)
+    if isinstance(item, bool) or not isinstance(item, int) or item < 0:
+        raise _UnusableInputError(f"the file's {key!r} is not an unsigned integer")
+    return item
+
+
+def _field_scalars(value: dict[str, Any], key: str) -> tuple[int, ...]:
+    data = _field_bytes(value, key)
+    if len(data) % 32:
+        raise _UnusableInputError(f"the file's {key!r} is not a whole number of field elements")
+    return tuple(FR.to_ints(FR.from_bytes(data)))
+
+
+def _compress(step: StepCircuit, cache_dir: Path | None, root: Node, err: TextIO) -> bytes:
+    """The proof file of `root`'s compressed proof, its time on `err`."""
+    started = time.monotonic()
+    params = public_params(step, None if cache_dir is None else ShapeCache(cache_dir))
+    keys = compressed.snark_keys(params, None if cache_dir is None else ShapeCache(cache_dir))
+    data = encode_proof_file(step.key, compressed.prove(keys, root))
+    elapsed = time.monotonic() - started
+    print(f"compressed the root ({len(data)} bytes, {elapsed:.1f} s)", file=err, flush=True)
+    return data
 
 
 def _circuit_factory(circuit: str, wasm: Path | None) -> Callable[[], StepCircuit]:

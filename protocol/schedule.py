@@ -23,10 +23,11 @@ HEDGE_FACTOR: Final = (3, 2)
 # circuit's own constraints plus this many: the two augmented circuits' verifier parts, as
 # recorded (25,927 in P besides the step circuit, 21,440 in S), rounded up to the next 1,000.
 STEP_OVERHEAD_CONSTRAINTS: Final = 48_000
-# Cost of one join (its proof plus verifying the received node, about 1.4 proofs) and of the
-# final compression, in step-node proofs. Version-1 constants, calibrated from measurements.
-MERGE_COST_STEPS: Final = 2
-COMPRESS_COST_STEPS: Final = 16
+# Cost of one join (its proof plus verifying the received node) and of the final compression,
+# in step-node (leaf) proofs, rounded up from the measured ratios (benchmarks/tree.py and
+# benchmarks/snark.py, F of 2^10: join + verify ≈ 3.2 leaves, compression ≈ 6.7 leaves).
+MERGE_COST_STEPS: Final = 4
+COMPRESS_COST_STEPS: Final = 8
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,10 @@ Choices, each against a py-libp2p 0.8 default:
   guard.
 * Every message published is first encoded by `protocol.messages`, which refuses anything over
   768 KiB: gossipsub drops an RPC over 1 MiB without an error.
+* A publish waits (at most `GossipConfig.outbound_wait_s`) until every peer's outbound queue
+  is at most half full: py-libp2p drops RPCs beyond 32 queued for a peer, and a loop of
+  publishes that never yields would fill it. (Relayed bursts can still overflow the queue of a
+  slow peer: a py-libp2p limit that only its own back-pressure would remove.)
 * Each joined topic has its own task moving messages out of py-libp2p's 32-message subscription
   queue (which drops on overflow) into a larger channel, so a slow consumer does not lose
   messages to a short burst.
@@ -73,6 +77,11 @@ class GossipConfig:
     degree_high: int = 12
     messages_per_topic_per_second: float = 500.0
     delivery_buffer: int = 1024
+    outbound_wait_s: float = 1.0
+
+
+OUTBOUND_HIGH_WATER = 16
+OUTBOUND_POLL_S = 0.001
 
 
 class Gossip:
@@ -144,7 +153,16 @@ class Gossip:
             check_topic(topic, message)
         except ProtocolError as error:
             raise GossipPublishError(str(error)) from error
-        await self.pubsub.publish(topic, messages.encode(message))
+        data = messages.encode(message)
+        await self._wait_for_outbound_room()
+        await self.pubsub.publish(topic, data)
+
+    async def _wait_for_outbound_room(self) -> None:
+        # py-libp2p drops an RPC when a peer's 32-slot outbound queue is full, and its sending
+        # task runs only when the publisher yields: a tight loop of publishes would lose messages.
+        with trio.move_on_after(self._config.outbound_wait_s):
+            while any(len(q) >= OUTBOUND_HIGH_WATER for q in self.pubsub.peer_queues.values()):
+                await trio.sleep(OUTBOUND_POLL_S)
 
     def mesh_peers(self, topic: str) -> list[str]:
         """Peer ids in this node's mesh for ``topic``."""

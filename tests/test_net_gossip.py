@@ -10,7 +10,7 @@ import pytest
 import trio
 from net_harness import EXPIRES_MS, NOW_MS, Peer, capacity, key, open_peers, run, signed
 
-from node.net.errors import GossipPublishError
+from node.net.errors import GossipError
 from node.net.gossip import Gossip, check_topic
 from protocol import cbor, messages
 from protocol.errors import RuleViolationError
@@ -110,8 +110,8 @@ def test_validators_reject_bad_messages_and_forward_none_of_them() -> None:
             honest = capacity(peers[1].key, 1)
             await peers[1].gossip.publish(ANNOUNCE_TOPIC, honest)
 
-            assert [await channels[0].receive() for _ in range(2)] == [good, honest]
-            assert [await channels[1].receive() for _ in range(2)] == [good, honest]
+            for channel in channels:  # the order of the two depends on the forwarding path
+                assert {await channel.receive() for _ in range(2)} == {good, honest}
             await trio.sleep(0.2)
             assert await receive_all(channels[0]) == []
             assert await receive_all(channels[1]) == []
@@ -150,15 +150,15 @@ def test_publish_refuses_what_gossip_cannot_carry() -> None:
     async def scenario() -> None:
         async with open_peers(1) as (peer,):
             gossip: Gossip = peer.gossip
-            with pytest.raises(GossipPublishError, match="own messages"):
+            with pytest.raises(GossipError, match="own messages"):
                 await gossip.publish(ANNOUNCE_TOPIC, capacity(key("someone else"), 1))
-            with pytest.raises(GossipPublishError, match="not announced"):
+            with pytest.raises(GossipError, match="not announced"):
                 await gossip.publish(ANNOUNCE_TOPIC, signed(ClaimAck(JOB, 0, 1), peer.key, 1))
             other_job = job_topic(hashlib.sha256(b"another job").digest())
-            with pytest.raises(GossipPublishError, match="another job"):
+            with pytest.raises(GossipError, match="another job"):
                 await gossip.publish(other_job, signed(ClaimAck(JOB, 0, 1), peer.key, 1))
             await gossip.join(ANNOUNCE_TOPIC)
-            with pytest.raises(GossipPublishError, match="already joined"):
+            with pytest.raises(GossipError, match="already joined"):
                 await gossip.join(ANNOUNCE_TOPIC)
 
     run(scenario)

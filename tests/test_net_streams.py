@@ -85,11 +85,16 @@ async def expect(outcomes: trio.MemoryReceiveChannel[Outcome], kind: type[Except
 def test_a_20_mib_fold_arrives_intact() -> None:
     async def scenario() -> None:
         async with two_hosts() as (sender, receiver):
-            outcomes = record_folds(receiver)
+            send, delivered = trio.open_memory_channel[tuple[SignedMessage, bytes]](1)
+
+            async def accept(message: SignedMessage, blob: bytes) -> None:
+                await send.send((message, blob))
+
+            streams.serve_folds(receiver, accept, max_blob_bytes=32 * MiB, timeouts=QUICK)
             blob = os.urandom(20 * MiB)
             delivery = fold("sender", blob)
             await streams.send_fold(sender, receiver.peer_id, delivery, blob)
-            assert await outcomes.receive() == (delivery, blob)
+            assert await delivered.receive() == (delivery, blob)
 
     run(scenario)
 

@@ -13,7 +13,7 @@ class NetError(Exception):
 
 
 class DialError(NetError):
-    """A peer address that could not be parsed or reached within the connect timeout."""
+    """An address that does not parse, or a peer not reached within the connect timeout."""
 
 
 class StreamTransferError(NetError):
@@ -44,5 +44,5 @@ class BlobUnavailableError(StreamTransferError):
     """The peer closed a blob stream without a blob: it does not hold that blob for that job."""
 
 
-class GossipPublishError(NetError):
-    """A message that gossip cannot carry (over the message limit) or a topic not joined."""
+class GossipError(NetError):
+    """A message this node may not publish on a topic, or a topic joined twice."""

@@ -45,7 +45,7 @@ from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import Pubsub
 from libp2p.tools.anyio_service import background_trio_service
 
-from node.net.errors import GossipPublishError
+from node.net.errors import GossipError
 from node.net.host import Host
 from protocol import identity, messages, signing, transport
 from protocol.errors import ProtocolError, RuleViolationError
@@ -85,7 +85,12 @@ OUTBOUND_POLL_S = 0.001
 
 
 class Gossip:
-    """Joined topics, validated delivery and checked publishing; made by `open_gossip`."""
+    """Joined topics, validated delivery and checked publishing; made by `open_gossip`.
+
+    ``replay`` is the node's replay guard: sequence numbers are per sender across every message
+    type (SPEC §4.3), so the checks of direct-stream messages should use this same guard.
+    ``rejected`` counts the gossip messages the validators refused.
+    """
 
     def __init__(
         self,
@@ -114,7 +119,7 @@ class Gossip:
         before the replay guard records the message.
         """
         if topic in self.pubsub.topic_ids:
-            raise GossipPublishError(f"already joined {topic}")
+            raise GossipError(f"already joined {topic}")
         validate = self._validator(topic, check)
         self.pubsub.set_topic_validator(topic, validate, False)
         subscription = await self.pubsub.subscribe(topic)
@@ -143,16 +148,16 @@ class Gossip:
     async def publish(self, topic: str, message: SignedMessage) -> None:
         """Publish a message signed by this node on ``topic``.
 
-        Refuses (`GossipPublishError`) a message from another key (gossip binds the signer to the
+        Refuses (`GossipError`) a message from another key (gossip binds the signer to the
         source, §4.2, so every peer would reject it) or for another topic; `messages.encode`
         refuses one over the message limit (`OversizeError`) rather than let gossipsub drop it.
         """
         if message.sender != self._host.public_key:
-            raise GossipPublishError("gossip carries only this node's own messages (SPEC §4.2)")
+            raise GossipError("gossip carries only this node's own messages (SPEC §4.2)")
         try:
             check_topic(topic, message)
         except ProtocolError as error:
-            raise GossipPublishError(str(error)) from error
+            raise GossipError(str(error)) from error
         data = messages.encode(message)
         await self._wait_for_outbound_room()
         await self.pubsub.publish(topic, data)

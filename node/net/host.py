@@ -159,9 +159,8 @@ async def open_host(key: SigningKey, listen: str = DEFAULT_LISTEN) -> AsyncItera
     try:
         address = multiaddr.Multiaddr(listen)
     except Exception as error:
-        raise DialError(f"{listen!r} is not a listen address such as /ip4/0.0.0.0/tcp/4001") from (
-            error
-        )
+        example = "/ip4/0.0.0.0/tcp/4001"
+        raise DialError(f"{listen!r} is not a listen address such as {example}") from error
     libp2p_host = build_host(key, str(address))
     async with libp2p_host.run(listen_addrs=[address]):
         yield Host(key, libp2p_host)

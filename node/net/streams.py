@@ -57,7 +57,7 @@ CHUNK_BYTES = 1 << 20
 class Timeouts:
     """How long a peer may stay silent (per read or write) and take for one whole transfer.
 
-    The default transfer deadline allows a 4 GiB node at about 15 MiB/s; a caller that knows the
+    The default transfer deadline allows a 4 GiB node at about 14 MiB/s; a caller that knows the
     size to expect sets a tighter one.
     """
 
@@ -75,8 +75,10 @@ raises a `ProtocolError` to refuse it."""
 async def read_exactly(stream: INetStream, n: int, idle_s: float) -> bytes:
     """Exactly ``n`` bytes from the stream, looping over short reads.
 
-    Raises `TruncatedFrameError` if the stream ends first and `TransferTimeoutError` if the
-    peer sends nothing for ``idle_s``.
+    The buffer grows as bytes arrive rather than being allocated at the announced length, so a
+    peer that announces a large blob and sends little costs little memory. Raises
+    `TruncatedFrameError` if the stream ends first and `TransferTimeoutError` if the peer sends
+    nothing for ``idle_s``.
     """
     parts = bytearray()
     while len(parts) < n:

@@ -65,3 +65,19 @@ def test_a_dialer_without_noise_cannot_connect() -> None:
                 assert host.connected_peers() == []
 
     run(scenario)
+
+
+def test_a_dial_reaches_only_the_peer_id_it_names() -> None:
+    async def scenario() -> None:
+        async with (
+            open_host(key("dialer"), LOOPBACK) as dialer,
+            open_host(key("listener"), LOOPBACK) as listener,
+        ):
+            transport_address = listener.listen_addrs()[0].rsplit("/p2p/", 1)[0]
+            impostor = identity.peer_id(identity.public_key_of(key("impostor")))
+            with pytest.raises(DialError, match=impostor):  # Noise checks the remote key
+                await dialer.connect(f"{transport_address}/p2p/{impostor}", timeout_s=5.0)
+            assert dialer.connected_peers() == []
+            assert await dialer.connect(listener.listen_addrs()[0]) == listener.peer_id
+
+    run(scenario)

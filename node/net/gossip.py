@@ -113,10 +113,10 @@ class Gossip:
     async def join(
         self, topic: str, check: MessageCheck | None = None
     ) -> trio.MemoryReceiveChannel[SignedMessage]:
-        """Subscribe to ``topic``; yields its messages that passed validation, in arrival order.
+        """Subscribe to ``topic``; returns a channel of its messages that passed validation.
 
         ``check`` is the caller's step 4 of §8.1 for this topic, run after the signature and
-        before the replay guard records the message.
+        replay checks and before the replay guard records the message.
         """
         if topic in self.pubsub.topic_ids:
             raise GossipError(f"already joined {topic}")

@@ -38,7 +38,7 @@ pytest: install
 test: lint typecheck cargo-test pytest
 
 bench: install
-	for script in msm field poseidon folding witness_stats tree ipa spartan snark; do \
+	for script in msm field poseidon folding witness_stats tree ipa spartan snark network; do \
 	  $(PY) benchmarks/$$script.py --quick || exit 1; done
 
 clean:

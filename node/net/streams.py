@@ -1,0 +1,347 @@
+"""Direct streams: the fold and blob protocols of SPEC.md §9.3, framed and bounded.
+
+Everything too large for gossip travels here, so everything here is written for a peer that lies
+about lengths, stops mid-frame or never reads:
+
+* A length header is checked against the limit for its kind (`protocol.transport`) before a byte
+  of the body is read, so no peer can make a node allocate or wait for more than the limit.
+* ``stream.read(n)`` may return fewer than ``n`` bytes; bodies are read in a loop until complete,
+  and an end of stream before that is a `TruncatedFrameError`, not a short value.
+* Every read and write has an idle timeout and every transfer a whole-transfer deadline, so a
+  silent or trickling peer costs a bounded time (`TransferTimeoutError`).
+* A fold delivery's signer must be the stream's Noise-authenticated peer (§4.2), and its blob is
+  read only after the caller's checks on the message passed (§8.1 steps 1–4 before step 5).
+* On any failure the stream is reset, and a handler registered with `set_handler` catches every
+  error of one stream, so one bad peer never takes the host down.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+
+import trio
+from libp2p.abc import INetStream
+from libp2p.custom_types import TProtocol
+from libp2p.peer.id import ID
+
+from node.net.errors import (
+    BlobUnavailableError,
+    MalformedFrameError,
+    OversizeFrameError,
+    PeerBindingError,
+    StreamTransferError,
+    TransferTimeoutError,
+    TruncatedFrameError,
+)
+from node.net.host import Host
+from protocol import content, identity, messages, signing, transport
+from protocol.errors import (
+    ContentMismatchError,
+    MalformedError,
+    OversizeError,
+    ProtocolError,
+    WrongTypeError,
+)
+from protocol.limits import MAX_NODE_BYTES
+from protocol.messages import FoldDelivery, SignedMessage
+
+logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a peer may stay silent (per read or write) and take for one whole transfer.
+
+    The default transfer deadline allows a 4 GiB node at about 14 MiB/s; a caller that knows the
+    size to expect sets a tighter one.
+    """
+
+    idle_s: float = 10.0
+    transfer_s: float = 300.0
+
+
+DEFAULT_TIMEOUTS = Timeouts()
+
+MessageCheck = Callable[[SignedMessage], None]
+"""A caller's checks on a verified message before its blob is read (replay, job, sender role);
+raises a `ProtocolError` to refuse it."""
+
+
+async def read_exactly(stream: INetStream, n: int, idle_s: float) -> bytes:
+    """Exactly ``n`` bytes from the stream, looping over short reads.
+
+    The buffer grows as bytes arrive rather than being allocated at the announced length, so a
+    peer that announces a large blob and sends little costs little memory. Raises
+    `TruncatedFrameError` if the stream ends first and `TransferTimeoutError` if the peer sends
+    nothing for ``idle_s``.
+    """
+    parts = bytearray()
+    while len(parts) < n:
+        with trio.move_on_after(idle_s) as idle:
+            try:
+                chunk = await stream.read(min(n - len(parts), CHUNK_BYTES))
+            except Exception as error:
+                raise TruncatedFrameError(
+                    f"stream ended after {len(parts)} of {n} bytes ({type(error).__name__})"
+                ) from error
+        if idle.cancelled_caught:
+            raise TransferTimeoutError(f"peer silent for {idle_s:g} s after {len(parts)} of {n}")
+        if not chunk:
+            raise TruncatedFrameError(f"stream ended after {len(parts)} of {n} bytes")
+        parts += chunk
+    return bytes(parts)
+
+
+async def write_all(stream: INetStream, data: bytes, idle_s: float) -> None:
+    """Write ``data`` in chunks; a peer that reads nothing for ``idle_s`` is a timeout."""
+    view = memoryview(data)
+    for offset in range(0, len(data), CHUNK_BYTES):
+        with trio.move_on_after(idle_s) as idle:
+            try:
+                await stream.write(bytes(view[offset : offset + CHUNK_BYTES]))
+            except Exception as error:
+                raise TruncatedFrameError(
+                    f"peer closed the stream after {offset} of {len(data)} bytes"
+                    f" ({type(error).__name__})"
+                ) from error
+        if idle.cancelled_caught:
+            raise TransferTimeoutError(f"peer read nothing for {idle_s:g} s at byte {offset}")
+
+
+async def read_message_frame(stream: INetStream, idle_s: float) -> bytes:
+    """A message frame's body: the 4-byte length is checked (1 … 768 KiB) before the body."""
+    header = await read_exactly(stream, transport.MESSAGE_HEADER_BYTES, idle_s)
+    length = _checked(lambda: transport.message_length(header))
+    return await read_exactly(stream, length, idle_s)
+
+
+async def write_message_frame(stream: INetStream, message: bytes, idle_s: float) -> None:
+    """Write one message frame (the protocol refuses an empty or oversize message)."""
+    await write_all(stream, transport.frame_message(message), idle_s)
+
+
+async def read_blob(stream: INetStream, expected: int | None, limit: int, idle_s: float) -> bytes:
+    """A blob after its 8-byte length, checked against ``expected`` and ``limit`` first."""
+    header = await read_exactly(stream, transport.BLOB_HEADER_BYTES, idle_s)
+    length = _checked(lambda: transport.blob_length(header, expected, limit))
+    return await read_exactly(stream, length, idle_s)
+
+
+async def write_blob(stream: INetStream, blob: bytes, idle_s: float) -> None:
+    """Write a blob after its 8-byte big-endian length."""
+    await write_all(stream, transport.blob_header(len(blob)), idle_s)
+    await write_all(stream, blob, idle_s)
+
+
+def remote_peer(stream: INetStream) -> ID:
+    """The Noise-authenticated peer at the other end of a stream."""
+    return stream.muxed_conn.peer_id
+
+
+def check_binding(message: SignedMessage, peer: ID) -> None:
+    """SPEC §4.2: a message on a direct stream from peer P must be signed by P's key."""
+    if identity.peer_id_bytes(message.sender) != peer.to_bytes():
+        raise PeerBindingError(
+            f"message signed by {identity.peer_id(message.sender)} arrived from {peer}"
+        )
+
+
+async def send_fold(
+    host: Host,
+    peer: str,
+    delivery: SignedMessage,
+    blob: bytes,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+) -> None:
+    """Deliver a signed fold delivery and its node blob to ``peer`` on a fold stream.
+
+    The blob must be the one the delivery names (size and content address), so a sender cannot
+    deliver what it did not sign.
+    """
+    if not isinstance(delivery.body, FoldDelivery):
+        raise TypeError(f"a fold stream carries a fold delivery, not a {delivery.type} message")
+    content.check_blob(blob, delivery.body.node, delivery.body.size, "blob")
+    frame = messages.encode(delivery)
+    stream = await _open_stream(host, peer, transport.FOLD_PROTOCOL, timeouts)
+    async with _resetting_on_failure(stream):
+        with _transfer_deadline(timeouts):
+            await write_message_frame(stream, frame, timeouts.idle_s)
+            await write_blob(stream, blob, timeouts.idle_s)
+        await stream.close()
+
+
+async def receive_fold(
+    stream: INetStream,
+    check: MessageCheck | None = None,
+    max_blob_bytes: int = MAX_NODE_BYTES,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+) -> tuple[SignedMessage, bytes]:
+    """Read a fold delivery and its blob: §8.1 steps 1–2, the caller's ``check``, then 5–6.
+
+    The message is decoded strictly, its signature verified and bound to the stream's peer, and
+    ``check`` run on it before the blob's length is even read; the blob must then have exactly the
+    announced size (at most ``max_blob_bytes``) and content address. Raises `ProtocolError` for
+    bad message or blob contents and `StreamTransferError` for failures of the transfer.
+    """
+    async with _resetting_on_failure(stream):
+        with _transfer_deadline(timeouts):
+            frame = await read_message_frame(stream, timeouts.idle_s)
+            message = messages.decode(frame)
+            if not isinstance(message.body, FoldDelivery):
+                raise WrongTypeError("type", f"a fold stream carries folds, not {message.type}")
+            signing.verify(message)
+            check_binding(message, remote_peer(stream))
+            if check is not None:
+                check(message)
+            body = message.body
+            blob = await read_blob(stream, body.size, max_blob_bytes, timeouts.idle_s)
+        content.check_blob(blob, body.node, body.size, "blob")
+        return message, blob
+
+
+async def fetch_blob(
+    host: Host,
+    peer: str,
+    job: bytes,
+    content_hash: bytes,
+    limit: int,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+) -> bytes:
+    """Fetch the blob with content address ``content_hash`` for ``job`` from ``peer``.
+
+    ``limit`` is the bound for the blob's kind (SPEC §10), checked against the announced length
+    before reading; the blob's SHA-256 is checked after. `BlobUnavailableError` if the peer does
+    not hold it.
+    """
+    request = transport.blob_request(job, content_hash)
+    stream = await _open_stream(host, peer, transport.BLOB_PROTOCOL, timeouts)
+    async with _resetting_on_failure(stream):
+        with _transfer_deadline(timeouts):
+            await write_all(stream, request, timeouts.idle_s)
+            try:
+                header = await read_exactly(stream, transport.BLOB_HEADER_BYTES, timeouts.idle_s)
+            except TruncatedFrameError:
+                raise BlobUnavailableError(f"{peer} does not serve {content_hash.hex()}") from None
+            length = _checked(lambda: transport.blob_length(header, None, limit))
+            blob = await read_exactly(stream, length, timeouts.idle_s)
+        if content.content_hash(blob) != content_hash:
+            raise ContentMismatchError("blob", f"blob does not hash to {content_hash.hex()}")
+        await stream.close()
+        return blob
+
+
+BlobLookup = Callable[[bytes, bytes], Awaitable[bytes | None]]
+"""(job id, content hash) → the blob if this node serves it for that job, else None."""
+
+FoldReceiver = Callable[[SignedMessage, bytes], Awaitable[None]]
+"""What the node does with a fold delivery and its blob once they passed `receive_fold`."""
+
+
+def serve_blobs(host: Host, lookup: BlobLookup, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> None:
+    """Answer blob requests from ``lookup``; a blob it does not return is refused by closing."""
+
+    async def handle(stream: INetStream) -> None:
+        with _transfer_deadline(timeouts):
+            request = await read_exactly(stream, transport.BLOB_REQUEST_BYTES, timeouts.idle_s)
+            job, content_hash = transport.parse_blob_request(request)
+            blob = await lookup(job, content_hash)
+            if blob is not None:
+                await write_blob(stream, blob, timeouts.idle_s)
+        await stream.close()
+
+    set_handler(host, transport.BLOB_PROTOCOL, handle)
+
+
+def serve_folds(
+    host: Host,
+    receiver: FoldReceiver,
+    check: MessageCheck | None = None,
+    max_blob_bytes: int = MAX_NODE_BYTES,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+) -> None:
+    """Accept fold deliveries: each one that passes `receive_fold` goes to ``receiver``."""
+
+    async def handle(stream: INetStream) -> None:
+        message, blob = await receive_fold(stream, check, max_blob_bytes, timeouts)
+        await stream.close()
+        await receiver(message, blob)
+
+    set_handler(host, transport.FOLD_PROTOCOL, handle)
+
+
+StreamHandler = Callable[[INetStream], Awaitable[None]]
+
+
+def set_handler(host: Host, protocol: str, handler: StreamHandler) -> None:
+    """Register ``handler`` for ``protocol`` so that no error of one stream escapes it.
+
+    py-libp2p runs stream handlers in the swarm's own task group: an exception escaping one would
+    tear the whole host down. Here every failure is logged with the peer, and the stream reset.
+    """
+
+    async def guarded(stream: INetStream) -> None:
+        peer = remote_peer(stream)
+        try:
+            await handler(stream)
+        except (ProtocolError, StreamTransferError) as error:
+            logger.info("%s from %s refused: %s", protocol, peer, error)
+            await _reset(stream)
+        except Exception:
+            logger.exception("%s from %s failed", protocol, peer)
+            await _reset(stream)
+
+    host.libp2p.set_stream_handler(TProtocol(protocol), guarded)
+
+
+async def _open_stream(host: Host, peer: str, protocol: str, timeouts: Timeouts) -> INetStream:
+    with trio.move_on_after(timeouts.idle_s) as idle:
+        try:
+            return await host.libp2p.new_stream(ID.from_base58(peer), [TProtocol(protocol)])
+        except Exception as error:
+            raise StreamTransferError(
+                f"no {protocol} stream to {peer}: {type(error).__name__}: {error}"
+            ) from error
+    assert idle.cancelled_caught
+    raise TransferTimeoutError(f"no {protocol} stream to {peer} within {timeouts.idle_s:g} s")
+
+
+def _checked(read_length: Callable[[], int]) -> int:
+    try:
+        return read_length()
+    except OversizeError as error:
+        raise OversizeFrameError(str(error)) from error
+    except MalformedError as error:
+        raise MalformedFrameError(str(error)) from error
+
+
+@contextmanager
+def _transfer_deadline(timeouts: Timeouts) -> Iterator[None]:
+    """`trio.fail_after` for a whole transfer, reported as a `TransferTimeoutError`."""
+    try:
+        with trio.fail_after(timeouts.transfer_s):
+            yield
+    except trio.TooSlowError:
+        raise TransferTimeoutError(f"transfer took longer than {timeouts.transfer_s:g} s") from None
+
+
+@asynccontextmanager
+async def _resetting_on_failure(stream: INetStream) -> AsyncIterator[None]:
+    """Reset the stream if the block raises, so the peer sees the failure at once."""
+    try:
+        yield
+    except BaseException:
+        await _reset(stream)
+        raise
+
+
+async def _reset(stream: INetStream) -> None:
+    with trio.CancelScope(shield=True), trio.move_on_after(1.0):
+        try:
+            await stream.reset()
+        except Exception as error:
+            logger.debug("reset failed: %s", error)

@@ -1,0 +1,39 @@
+"""Specific exception types of the node's disk state and configuration.
+
+Each names the file or key at fault and says what to do, because the reader is an operator at a
+terminal: `novanode` prints the message and exits, it never shows a traceback for these.
+"""
+
+from __future__ import annotations
+
+
+class NodeError(Exception):
+    """Base of every failure of the node's data directory, key, stores or configuration."""
+
+
+class DataDirError(NodeError):
+    """A data directory that cannot be created, has unsafe permissions or is not one."""
+
+
+class DataDirLockedError(DataDirError):
+    """Another running process holds the data directory's lock."""
+
+
+class KeyFileError(NodeError):
+    """A node key file that is missing, unreadable, malformed or readable by others."""
+
+
+class BlobStoreError(NodeError):
+    """A blob that cannot be stored: of an unknown kind or over its kind's size limit."""
+
+
+class JobStoreError(NodeError):
+    """A job database that is not one, or a job or task it does not hold."""
+
+
+class ConfigError(NodeError):
+    """A configuration value that cannot be used; names the key and the fix."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"config key {key!r}: {message}")
+        self.key = key

@@ -7,7 +7,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from node.commands import circuit, tree
+from node.commands import circuit, operator, tree
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,7 +81,42 @@ def build_parser() -> argparse.ArgumentParser:
         "inspect", help="print a proof file's kind, statement and sizes (no verification)"
     )
     inspect.add_argument("file", type=Path, metavar="FILE")
+
+    keygen = commands.add_parser(
+        "keygen", help="create the node's identity key in its data directory; prints the peer id"
+    )
+    keygen.add_argument("--data-dir", type=Path, metavar="DIR", help="default ~/.novanode")
+    keygen.add_argument(
+        "--force", action="store_true", help="replace an existing key (a new peer id)"
+    )
+
+    config_check = commands.add_parser(
+        "config-check", help="print the configuration `start` would use, or what is wrong in it"
+    )
+    add_node_options(config_check)
     return parser
+
+
+NODE_OPTIONS = ("listen", "bootstrap", "data-dir", "capacity", "api-port", "log-level")
+"""The options of `start` that override its config file's keys of the same names."""
+
+
+def add_node_options(parser: argparse.ArgumentParser) -> None:
+    """``--config`` and the options that override its keys (`node.config`)."""
+    parser.add_argument("--config", type=Path, metavar="FILE.toml", help="a config file")
+    parser.add_argument("--listen", metavar="MULTIADDR", help="e.g. /ip4/0.0.0.0/tcp/4001")
+    parser.add_argument(
+        "--bootstrap", nargs="+", metavar="MULTIADDR", help="peers to dial: /ip4/…/tcp/…/p2p/…"
+    )
+    parser.add_argument("--data-dir", metavar="DIR", help="default ~/.novanode")
+    parser.add_argument("--capacity", type=int, metavar="N", help="tasks proven at once")
+    parser.add_argument("--api-port", type=int, metavar="P", help="the local HTTP API's port")
+    parser.add_argument("--log-level", metavar="LEVEL", help="debug, info, warning or error")
+
+
+def node_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The config keys the command line sets (None where it sets nothing)."""
+    return {option: getattr(args, option.replace("-", "_")) for option in NODE_OPTIONS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
         return tree.verify(args.file, expect_zn=args.expect_zn, r1cs=args.r1cs)
     if args.command == "inspect":
         return tree.inspect(args.file)
+    if args.command == "keygen":
+        return operator.keygen(args.data_dir, force=args.force)
+    if args.command == "config-check":
+        return operator.config_check(args.config, node_overrides(args))
     parser.error(f"unknown command {args.command!r}")
 
 

@@ -32,8 +32,9 @@ class JobStoreError(NodeError):
 
 
 class ConfigError(NodeError):
-    """A configuration value that cannot be used; names the key and the fix."""
+    """A configuration file or value that cannot be used; names where (the file and key, or the
+    command-line option) and the fix."""
 
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"config key {key!r}: {message}")
-        self.key = key
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where

@@ -16,6 +16,7 @@ with the pid of the first.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import stat
@@ -83,7 +84,8 @@ def open_data_dir(root: Path) -> Iterator[DataDir]:
 
 def _create(root: Path) -> None:
     try:
-        root.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            root.mkdir(mode=DIRECTORY_MODE, parents=True)
         status = root.stat()
     except OSError as error:
         raise DataDirError(

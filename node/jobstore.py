@@ -95,8 +95,8 @@ class JobStore:
     """The job database at ``path`` (created if absent); ``now_ms`` seeds the `seq` counter."""
 
     def __init__(self, path: Path, now_ms: int) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None)
         try:
-            self._db = sqlite3.connect(path, isolation_level=None)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
@@ -105,6 +105,7 @@ class JobStore:
                     self._db.execute(statement)
                 self._check_version()
         except sqlite3.DatabaseError as error:
+            self._db.close()
             raise JobStoreError(
                 f"{path} is not a usable job database ({error}); move it away to start afresh "
                 "(the node then forgets its jobs)"

@@ -25,7 +25,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Final
 
-from node.atomic import is_temporary, write_file
+from node.atomic import is_temporary, sync_directory, write_file
 from node.datadir import DIRECTORY_MODE
 from node.errors import BlobStoreError
 from protocol.content import content_hash
@@ -71,7 +71,8 @@ class BlobStore:
         self._remove_temporaries()
 
     def put(self, kind: BlobKind, blob: bytes) -> bytes:
-        """Stores ``blob`` (once: storing it again changes nothing) and returns its hash."""
+        """Stores ``blob`` and returns its hash; storing it again rewrites the file, which
+        repairs a damaged copy instead of trusting it."""
         limit = BLOB_LIMITS[kind]
         if not 1 <= len(blob) <= limit:
             raise BlobStoreError(
@@ -79,9 +80,10 @@ class BlobStore:
             )
         digest = content_hash(blob)
         path = self.path(kind, digest)
-        if not path.exists():
+        if not path.parent.is_dir():
             path.parent.mkdir(mode=DIRECTORY_MODE, exist_ok=True)
-            write_file(path, blob)
+            sync_directory(path.parent.parent)
+        write_file(path, blob)
         return digest
 
     def get(self, kind: BlobKind, digest: bytes) -> bytes | None:

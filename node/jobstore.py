@@ -95,7 +95,10 @@ class JobStore:
     """The job database at ``path`` (created if absent); ``now_ms`` seeds the `seq` counter."""
 
     def __init__(self, path: Path, now_ms: int) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None)
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise JobStoreError(f"cannot open the job database {path}: {error}") from None
         try:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")

@@ -144,3 +144,11 @@ def test_a_writer_killed_mid_write_leaves_only_whole_blobs(
             assert content_hash(blob) == digest
     assert caplog.text == ""
     assert not [p for p in _files(tmp_path) if is_temporary(p)]
+
+
+def test_storing_a_blob_again_repairs_a_damaged_copy(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    digest = store.put(BlobKind.NODE, BLOB)
+    store.path(BlobKind.NODE, digest).write_bytes(b"garbage")
+    assert store.put(BlobKind.NODE, BLOB) == digest
+    assert store.path(BlobKind.NODE, digest).read_bytes() == BLOB

@@ -6,8 +6,9 @@ It prints one line on stdout after each write has returned (so the test knows wh
 committed before the kill):
 
 * ``blobs DIR``: stores step-input blobs of 2 MiB in a loop; prints each content address;
-* ``held-blob DIR``: stores one blob but stops for good between its fsync and its rename, after
-  printing ``held`` (the worst instant for a kill);
+* ``blob-held-before-fsync DIR``, ``blob-held-before-rename DIR``: stores one blob but stops
+  for good once its bytes are written, before their fsync or before the rename, after printing
+  ``held``;
 * ``jobs DB``: per round records a job with 4 positions, moves it and a task on, records a
   finished node and draws 100 sequence numbers; prints the round and the last number.
 """
@@ -15,6 +16,7 @@ committed before the kill):
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import time
 from pathlib import Path
@@ -43,14 +45,27 @@ def write_blobs(directory: Path) -> None:
         print(store.put(BlobKind.STEP_INPUT, blob(round_)).hex(), flush=True)
 
 
-def hold_a_blob(directory: Path) -> None:
+def hold_a_blob(directory: Path, before: str) -> None:
+    """Stores one blob, stopping for good at the blob file's fsync or at its rename."""
     store = BlobStore(directory)
+    fsync, replace = os.fsync, os.replace
 
-    def hold(*_: object) -> None:
+    def hold() -> None:
         print("held", flush=True)
         time.sleep(600)
 
-    atomic.os.replace = hold
+    def held_fsync(descriptor: int) -> None:
+        if before == "fsync" and stat.S_ISREG(os.fstat(descriptor).st_mode):
+            hold()
+        fsync(descriptor)
+
+    def held_replace(source: str, target: Path) -> None:
+        if before == "rename":
+            hold()
+        replace(source, target)
+
+    atomic.os.fsync = held_fsync
+    atomic.os.replace = held_replace
     store.put(BlobKind.STEP_INPUT, blob(0))
 
 
@@ -68,4 +83,7 @@ def write_jobs(path: Path) -> None:
 
 if __name__ == "__main__":
     mode, target = sys.argv[1], Path(sys.argv[2])
-    {"blobs": write_blobs, "held-blob": hold_a_blob, "jobs": write_jobs}[mode](target)
+    if mode.startswith("blob-held-before-"):
+        hold_a_blob(target, mode.removeprefix("blob-held-before-"))
+    else:
+        {"blobs": write_blobs, "jobs": write_jobs}[mode](target)

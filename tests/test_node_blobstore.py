@@ -121,16 +121,20 @@ def test_a_leftover_temporary_file_is_never_listed_and_is_swept_on_open(tmp_path
     assert not leftover.exists()
 
 
-def test_a_writer_killed_between_fsync_and_rename_leaves_no_blob(tmp_path: Path) -> None:
-    assert kill_writer_after("held-blob", tmp_path, 1) == ["held"]
+@pytest.mark.parametrize("moment", ["fsync", "rename"])
+def test_a_writer_killed_between_write_and_rename_leaves_no_blob(
+    tmp_path: Path, moment: str
+) -> None:
+    assert kill_writer_after(f"blob-held-before-{moment}", tmp_path, 1) == ["held"]
     temporaries = [p for p in _files(tmp_path) if is_temporary(p)]
     assert len(temporaries) == 1
+    assert temporaries[0].stat().st_size == (2 << 20) + 8
     store = BlobStore(tmp_path)
     assert store.hashes(BlobKind.STEP_INPUT) == []
     assert _files(tmp_path) == []
 
 
-def test_a_writer_killed_mid_write_leaves_only_whole_blobs(
+def test_a_writer_killed_wherever_it_is_leaves_only_whole_blobs(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     committed = [bytes.fromhex(line) for line in kill_writer_after("blobs", tmp_path, 3)]

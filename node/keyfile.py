@@ -59,8 +59,12 @@ def load_key(path: Path) -> SigningKey:
         ) from None
     except OSError as error:
         raise KeyFileError(f"cannot read {path}: {error.strerror or error}") from None
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)
+        raise KeyFileError(f"{path} is not a file; move it away and run `novanode keygen`")
     with os.fdopen(descriptor, "rb") as file:
-        mode = stat.S_IMODE(os.fstat(file.fileno()).st_mode)
+        mode = stat.S_IMODE(status.st_mode)
         if mode & 0o077:
             raise KeyFileError(
                 f"{path} is readable by other users (mode {mode:o}); anyone who reads it can "

@@ -45,6 +45,12 @@ def test_a_missing_key_names_keygen(tmp_path: Path) -> None:
         load_key(tmp_path / "node.key")
 
 
+def test_a_directory_in_the_keys_place_is_named(tmp_path: Path) -> None:
+    (tmp_path / "node.key").mkdir(mode=0o700)
+    with pytest.raises(KeyFileError, match="is not a file; move it away"):
+        load_key(tmp_path / "node.key")
+
+
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
 def test_a_key_readable_by_others_is_refused(tmp_path: Path, mode: int) -> None:
     path = tmp_path / "node.key"

@@ -36,7 +36,7 @@ from protocol.lifecycle import (
     job_transition,
     task_transition,
 )
-from protocol.limits import HASH_BYTES, MAX_SEQ
+from protocol.limits import HASH_BYTES, MAX_SEQ, MAX_WORKERS
 from protocol.tree import JoinNode, StepNode, TreeNode
 
 SCHEMA_VERSION: Final = 1
@@ -130,6 +130,8 @@ class JobStore:
     def add_job(self, job_id: bytes, announcement: bytes, positions: int, now_ms: int) -> bool:
         """Records an announced job and its positions' tasks, all ``assigned``; False (and no
         change) if the job is already recorded."""
+        if not 1 <= positions <= MAX_WORKERS:
+            raise JobStoreError(f"a job has 1 to {MAX_WORKERS} positions, not {positions}")
         with self._transaction():
             inserted = self._db.execute(
                 "INSERT INTO jobs VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
@@ -144,6 +146,7 @@ class JobStore:
         return bool(inserted)
 
     def job(self, job_id: bytes) -> JobRecord:
+        """The recorded job ``job_id``; `JobStoreError` if there is none."""
         row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             raise JobStoreError(f"no job {job_id.hex()} in the database")

@@ -38,6 +38,13 @@ def test_a_job_is_recorded_once_with_its_tasks_assigned(store: JobStore) -> None
     assert store.jobs() == [record]
 
 
+@pytest.mark.parametrize("positions", [0, 1025])
+def test_a_job_has_1_to_1024_positions(store: JobStore, positions: int) -> None:
+    with pytest.raises(JobStoreError, match=f"1 to 1024 positions, not {positions}"):
+        store.add_job(bytes(32), ANNOUNCEMENT, positions, now_ms=10)
+    assert [record.id for record in store.jobs()] == [JOB]
+
+
 def test_job_states_follow_the_lifecycle(store: JobStore) -> None:
     assert store.advance_job(JOB, JobEvent.CLAIM_WINDOW_CLOSED, now_ms=20) is JobState.PROVING
     assert store.advance_job(JOB, JobEvent.ROOT_NODE_READY, now_ms=30) is JobState.COMPRESSING

@@ -12,11 +12,11 @@ with the key's first ``len(vector)`` points. The commitment is not hiding (no bl
 Nova as used here needs binding only.
 
 A key serves its MSMs through a fixed-base table (``Curve.fixed_bases``: the generators'
-multiples for every window, computed here from the generators) once it has one: a quarter less
-work an MSM, for about 1.2 KiB a generator and the time of a dozen plain MSMs to build. A
-long-lived process gets it either by asking (``precompute``) or automatically, once the key has
-done enough plain MSMs that the table would have paid for itself (``TABLE_AFTER``); a one-shot
-verifier never pays for it.
+multiples for every window, computed here from the generators) once it has one: a fifth to a
+quarter less time an MSM of 2^15, for about 1.2 KiB a generator and the time of a dozen plain
+MSMs to build. A long-lived process gets it either by asking (``precompute``) or automatically,
+once the key has done enough plain MSMs for the table to have paid for itself twice over
+(``TABLE_AFTER``); a one-shot verifier or a short job never pays for it.
 """
 
 from __future__ import annotations
@@ -37,11 +37,13 @@ TABLE_MIN_LENGTH: Final = 1 << 12
 """Keys shorter than this never build a table on their own: their MSMs are too short to repay
 it."""
 
-TABLE_AFTER: Final = 48
+TABLE_AFTER: Final = 96
 """A key builds its table once its plain MSMs have covered ``TABLE_AFTER · len(key)`` elements.
-The table costs about 12 full-length plain MSMs and saves about a quarter of one per use, so it
-pays after about 48 (measured, benchmarks/msm.py); building exactly then costs at most twice
-what knowing the future would have (the rent-or-buy rule)."""
+The table costs about 12 full-length plain MSMs and saves a fifth to a quarter of one per use,
+so it pays after about 50 (measured, benchmarks/msm.py ``table_pays_after``). Waiting for
+twice that keeps short jobs (a 32-step tree job commits about 50 key lengths a key) from paying
+for a table they cannot use, while costing a long job at most about three times the best
+choice in hindsight (the rent-or-buy argument)."""
 
 
 def curve_for(field: PrimeField) -> Curve[CurvePoint]:

@@ -5,12 +5,19 @@ Keys are ``<case>_2^<log n>`` in milliseconds (medians). Derived figures:
 adds nothing measurable) and ``bits_speedup_2^k`` = ``bn254_random`` / ``bn254_bits`` (target
 ≥ 15: a bit witness commits through the compact path with additions only).
 
+Fixed-base rows (``Curve.fixed_bases``, what a commitment key precomputes): ``<curve>_plain`` and
+``<curve>_table`` are the same random full-width MSM without and with the table,
+``<curve>_table_ratio`` their ratio, ``<curve>_table_build`` the table's build time in
+milliseconds and ``<curve>_table_mib`` its size; ``<curve>_table_pays_after`` = build / (plain −
+table), the number of MSMs after which the table has paid for itself.
+
 Usage: ``python benchmarks/msm.py [--quick]`` (``--quick``: 2^16 only).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import statistics
 import sys
@@ -140,6 +147,34 @@ def measure(log_n: int, rng: random.Random) -> dict[str, float]:
     return {f"{name}_2^{log_n}": value for name, value in medians.items()}
 
 
+def measure_fixed(log_n: int, rng: random.Random) -> dict[str, float]:
+    """Plain against fixed-base MSM on the same scalars, and what the table costs."""
+    n = 1 << log_n
+    results: dict[str, float] = {}
+    for name, curve, field in (("bn254", group.G1, FR), ("grumpkin", group.Grumpkin, FQ)):
+        bases = curve.derive_generators(b"novanode/bench", n)
+        scalars = field_vector([rng.randrange(curve.order) for _ in range(n)], field)
+        start = time.perf_counter()
+        table = curve.fixed_bases(bases)
+        build = (time.perf_counter() - start) * 1e3
+        medians = interleaved_medians(
+            {
+                "plain": timed(functools.partial(bases.msm, scalars)),
+                "table": timed(functools.partial(table.msm, scalars)),
+            }
+        )
+        saved = medians["plain"] - medians["table"]
+        results |= {
+            f"{name}_plain": medians["plain"],
+            f"{name}_table": medians["table"],
+            f"{name}_table_ratio": medians["table"] / medians["plain"],
+            f"{name}_table_build": build,
+            f"{name}_table_mib": table.table_bytes / 2**20,
+            f"{name}_table_pays_after": build / saved if saved > 0 else float("inf"),
+        }
+    return {f"{name}_2^{log_n}": value for name, value in results.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2^16 only")
@@ -149,6 +184,8 @@ def main() -> None:
     results: dict[str, float | int | str] = {}
     for log_n in sizes:
         results.update(measure(log_n, rng))
+    for log_n in [16] if args.quick else [12, 15, 16]:
+        results.update(measure_fixed(log_n, rng))
     report(
         "msm",
         results,

@@ -92,6 +92,26 @@ class PointVector(Protocol[P_co]):
         """``Σ vᵢ·self[i]`` for the compact vector ``v`` (see ``Curve.msm_compact``)."""
 
 
+class FixedBases(Protocol[P_co]):
+    """Bases with their multiples ``2^(c·j)·G_i`` precomputed for every MSM window ``j``.
+
+    MSMs over any prefix of the bases skip plain Pippenger's per-window doublings and bucket
+    reductions (a fifth to a quarter of the time at 2^15 terms), for a table of roughly 1.2 KiB a
+    base that takes about a dozen plain MSMs to build. Results equal the plain MSM's.
+    """
+
+    def __len__(self) -> int: ...
+    @property
+    def table_bytes(self) -> int:
+        """Memory held by the table."""
+
+    def msm(self, scalars: FieldVector, /) -> P_co:
+        """``Σ scalars[i]·G_i`` over the first ``len(scalars)`` bases."""
+
+    def msm_compact(self, tags: Tags, others: FieldVector, /) -> P_co:
+        """``Σ vᵢ·G_i`` for the compact vector ``v`` over the first ``len(tags)`` bases."""
+
+
 @dataclass(frozen=True)
 class Curve(Generic[P]):
     """One curve of the cycle: its constants and everything made of its points."""
@@ -109,6 +129,7 @@ class Curve(Generic[P]):
     _msm: Any
     _msm_compact: Any
     _fold: Any
+    _fixed: Any
 
     def identity(self) -> P:
         return cast(P, self._point.identity())
@@ -150,6 +171,10 @@ class Curve(Generic[P]):
         """
         return cast(P, self._msm_compact(bases, tags, others))
 
+    def fixed_bases(self, bases: PointVector[P]) -> FixedBases[P]:
+        """The precomputed table of ``bases``, derived from them here (never read from input)."""
+        return cast(FixedBases[P], self._fixed(bases))
+
     def fold_generators(self, bases: PointVector[P], x0: int, x1: int) -> PointVector[P]:
         """``bases[i] + x·bases[i + n/2]`` for ``i < n/2`` and ``x = x0 + x1·endomorphism_scalar``.
 
@@ -176,6 +201,7 @@ G1: Curve[CurvePoint] = Curve(
     _msm=_k.g1_msm,
     _msm_compact=_k.g1_msm_compact,
     _fold=_k.g1_fold_generators,
+    _fixed=_k.G1FixedBases,
 )
 """BN254 G1: y² = x³ + 3 over Fq, generator (1, 2), scalars in Fr."""
 
@@ -191,6 +217,7 @@ Grumpkin: Curve[CurvePoint] = Curve(
     _msm=_k.grumpkin_msm,
     _msm_compact=_k.grumpkin_msm_compact,
     _fold=_k.grumpkin_fold_generators,
+    _fixed=_k.GrumpkinFixedBases,
 )
 """Grumpkin: y² = x³ - 17 over Fr, generator (1, √-16), scalars in Fq."""
 

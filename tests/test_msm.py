@@ -197,3 +197,55 @@ def test_non_contiguous_scalars_are_read_correctly() -> None:
 def test_rust_timing_entry_point() -> None:
     times = group.g1_msm_timings_ms(6, 3)
     assert len(times) == 3 and all(t >= 0 for t in times)
+
+
+@pytest.mark.parametrize(("curve", "model"), CURVES, ids=IDS)
+def test_fixed_bases_equal_the_plain_msm_on_every_prefix(
+    curve: group.Curve[group.CurvePoint], model: ref.Curve
+) -> None:
+    rng = random.Random(13)
+    n = 300
+    bases = curve.derive_generators(b"fixed", n)
+    table = curve.fixed_bases(bases)
+    assert len(table) == n and table.table_bytes > 64 * n
+    p = model.order
+    edges = [0, 1, p - 1, 2, 2**64 - 1, 2**64, p - 2]
+    values = [rng.choice([*edges, rng.randrange(p), rng.getrandbits(40)]) for _ in range(n)]
+    for m in (0, 1, 2, 7, 31, 299, 300):
+        dense = curve.msm(bases[:m], field_vector(values[:m]))
+        assert table.msm(field_vector(values[:m])) == dense, m
+        assert table.msm_compact(*compact_vector(values[:m], p)) == dense, m
+    for full in ([rng.randrange(p) for _ in range(n)], [p - 1] * n, [7] * n):
+        assert table.msm(field_vector(full)) == curve.msm(bases, field_vector(full))
+    small = values[:6]
+    points = ref.derive_generators(model, b"fixed", 6)
+    assert affine(table.msm(field_vector(small))) == ref.msm(model, points, small)
+
+
+@pytest.mark.parametrize(("curve", "model"), CURVES, ids=IDS)
+def test_fixed_bases_of_repeated_points_and_the_identity(
+    curve: group.Curve[group.CurvePoint], model: ref.Curve
+) -> None:
+    g = curve.generator()
+    bases = curve.vector([g, g, -g, curve.identity(), g * 3] * 4)
+    table = curve.fixed_bases(bases)
+    scalars = [5, 5, model.order - 1, 9, 2**70 + 1] * 4
+    assert table.msm(field_vector(scalars)) == curve.msm(bases, field_vector(scalars))
+    assert table.msm(field_vector([1, 1, 2] + [0] * 17)).is_identity()
+
+
+@pytest.mark.parametrize(("curve", "model"), CURVES, ids=IDS)
+def test_fixed_bases_reject_bad_inputs(
+    curve: group.Curve[group.CurvePoint], model: ref.Curve
+) -> None:
+    table = curve.fixed_bases(curve.derive_generators(b"bad", 3))
+    with pytest.raises(ShapeMismatchError):
+        table.msm(field_vector([1, 2, 3, 4]))
+    with pytest.raises(ShapeMismatchError):
+        table.msm(np.zeros((3, 3), dtype=np.uint64))
+    with pytest.raises(NonCanonicalEncodingError, match="scalar 1"):
+        table.msm(field_vector([1, model.order]))
+    with pytest.raises(ShapeMismatchError):
+        table.msm_compact(np.ones(4, dtype=np.uint8), field_vector([]))
+    with pytest.raises(EncodingError, match="tag 4"):
+        table.msm_compact(np.array([1, 4], np.uint8), field_vector([]))

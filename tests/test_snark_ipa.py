@@ -180,6 +180,17 @@ def test_a_key_longer_than_the_polynomial_commits_it_alike() -> None:
     claim.verify(key=commitment_key(FR, 8))
 
 
+@pytest.mark.parametrize("field", FIELDS, ids=IDS)
+def test_a_key_with_a_fixed_base_table_verifies_alike(field: PrimeField) -> None:
+    """The verifier's MSM goes through the key's table when it has one: same verdicts."""
+    claim = make_claim(field, 5, seed=9)
+    tabled = CommitmentKey(field, claim.key.bases)
+    tabled.precompute()
+    claim.verify(key=tabled)
+    with pytest.raises(EvaluationProofError, match="does not verify"):
+        claim.verify(key=tabled, proof=dataclasses.replace(claim.proof, a=claim.proof.a + 1))
+
+
 # Rejections
 
 

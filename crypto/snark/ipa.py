@@ -150,7 +150,7 @@ def verify_eval(
     """
     field, curve = key.field, key.curve
     k = len(point)
-    n = _length(key, k)
+    _length(key, k)
     if len(proof.L) != k or len(proof.R) != k:
         raise ShapeMismatchError(
             f"an evaluation proof in {k} variables has {k} L and {k} R points, "
@@ -181,7 +181,7 @@ def verify_eval(
     claimed = curve.vector([comm, value_generator(curve), *proof.L, *proof.R]).msm(
         field.from_ints([product, u_scalar, *scalars])
     )
-    folded = _prefix(key, n).msm(tensor_table(field, proof.a, xs))
+    folded = key.commit(tensor_table(field, proof.a, xs))
     if folded != claimed:
         raise EvaluationProofError(
             "the opening does not verify: the folded commitment is not the final scalar times "

@@ -4,6 +4,7 @@ pub mod compact;
 #[cfg(feature = "python")]
 mod errors;
 pub mod field;
+pub mod fixed_base;
 pub mod fold;
 pub mod group;
 pub mod hash_to_curve;

@@ -10,6 +10,7 @@
 //! Scalars cross in canonical little-endian 64-bit limbs (four per scalar), which is exactly
 //! arkworks' `BigInt` form, so no Montgomery conversion is needed.
 
+use crate::fixed_base::FixedBases;
 use crate::group::CycleCurve;
 use crate::pippenger;
 use ark_ec::short_weierstrass::{Affine, Projective};
@@ -82,42 +83,49 @@ impl Routes {
         }
     }
 
-    fn evaluate<P: CycleCurve>(self, bases: &[Affine<P>]) -> Projective<P> {
+    /// The sum over `bases`, multiplying through `table` (whose first bases they are) where
+    /// that is cheaper.
+    fn evaluate<P: CycleCurve>(
+        self,
+        bases: &[Affine<P>],
+        table: Option<&FixedBases<P>>,
+    ) -> Projective<P> {
         let mut total = sum_at(bases, &self.ones) - sum_at(bases, &self.minus_ones);
         if !self.small.is_empty() {
             let widest = self.small_values.iter().fold(0u64, |acc, s| acc | s);
             let bits = (u64::BITS - widest.leading_zeros()) as usize;
             let values: Vec<BigInt<4>> =
                 self.small_values.iter().map(|s| BigInt::from(*s)).collect();
-            total += pippenger::msm(&gather(bases, &self.small), &values, bits);
+            total += multiply(bases, table, &self.small, &values, bits);
         }
         if !self.full.is_empty() {
-            let gathered;
-            let full_bases = if self.full.len() == bases.len() {
-                bases
-            } else {
-                gathered = gather(bases, &self.full);
-                &gathered
-            };
             let bits = P::Scalar::MODULUS_BIT_SIZE as usize;
-            total += pippenger::msm(full_bases, &self.full_values, bits);
+            total += multiply(bases, table, &self.full, &self.full_values, bits);
         }
         total
     }
 }
 
-/// `Σ scalars[i]·bases[i]` for canonical scalars.
-pub fn msm<P: CycleCurve>(
+/// `Σₖ values[k]·bases[indices[k]]` for values below `2^bits`: through the table when it pays,
+/// else by plain Pippenger.
+fn multiply<P: CycleCurve>(
     bases: &[Affine<P>],
-    scalars: &[BigInt<4>],
-) -> Result<Projective<P>, MsmError> {
-    if bases.len() != scalars.len() {
-        return Err(MsmError::Shape(format!(
-            "{} bases but {} scalars",
-            bases.len(),
-            scalars.len()
-        )));
+    table: Option<&FixedBases<P>>,
+    indices: &[usize],
+    values: &[BigInt<4>],
+    bits: usize,
+) -> Projective<P> {
+    match table {
+        Some(table) if table.pays(indices.len(), bits) => {
+            table.msm_at(|k| indices[k], values, bits)
+        }
+        _ if indices.len() == bases.len() => pippenger::msm(bases, values, bits),
+        _ => pippenger::msm(&gather(bases, indices), values, bits),
     }
+}
+
+/// Groups canonical scalars by path.
+fn routes_of<P: CycleCurve>(scalars: &[BigInt<4>]) -> Routes {
     let one = P::Scalar::one().into_bigint();
     let minus_one = (-P::Scalar::one()).into_bigint();
     let mut routes = Routes::default();
@@ -132,7 +140,31 @@ pub fn msm<P: CycleCurve>(
             routes.push_other(index, *scalar);
         }
     }
-    Ok(routes.evaluate(bases))
+    routes
+}
+
+/// `Σ scalars[i]·bases[i]` for canonical scalars.
+pub fn msm<P: CycleCurve>(
+    bases: &[Affine<P>],
+    scalars: &[BigInt<4>],
+) -> Result<Projective<P>, MsmError> {
+    if bases.len() != scalars.len() {
+        return Err(MsmError::Shape(format!(
+            "{} bases but {} scalars",
+            bases.len(),
+            scalars.len()
+        )));
+    }
+    Ok(routes_of::<P>(scalars).evaluate(bases, None))
+}
+
+/// `Σ scalars[i]·bases[i]` over the first `scalars.len()` bases of `table`.
+pub fn msm_fixed<P: CycleCurve>(
+    table: &FixedBases<P>,
+    scalars: &[BigInt<4>],
+) -> Result<Projective<P>, MsmError> {
+    let bases = prefix(table, scalars.len(), "scalars")?;
+    Ok(routes_of::<P>(scalars).evaluate(bases, Some(table)))
 }
 
 /// `Σ scalars[i]·bases[i]` for scalars given as canonical limbs (what the Python binding calls).
@@ -141,6 +173,28 @@ pub fn msm_limbs<P: CycleCurve>(
     limbs: &[u64],
 ) -> Result<Projective<P>, MsmError> {
     msm(bases, &scalars_from_limbs::<P::Scalar>(limbs)?)
+}
+
+/// `msm_fixed` for scalars given as canonical limbs.
+pub fn msm_limbs_fixed<P: CycleCurve>(
+    table: &FixedBases<P>,
+    limbs: &[u64],
+) -> Result<Projective<P>, MsmError> {
+    msm_fixed(table, &scalars_from_limbs::<P::Scalar>(limbs)?)
+}
+
+/// The first `n` bases of `table`, refused if it has fewer.
+fn prefix<'a, P: CycleCurve>(
+    table: &'a FixedBases<P>,
+    n: usize,
+    what: &str,
+) -> Result<&'a [Affine<P>], MsmError> {
+    table.bases().get(..n).ok_or_else(|| {
+        MsmError::Shape(format!(
+            "{n} {what} but the table has only {} bases",
+            table.len()
+        ))
+    })
 }
 
 /// `Σ vᵢ·bases[i]` for the compact vector `v`: `tags` and the limbs of its TAG_OTHER values.
@@ -156,6 +210,21 @@ pub fn msm_compact<P: CycleCurve>(
             tags.len()
         )));
     }
+    Ok(compact_routes::<P>(tags, other_limbs)?.evaluate(bases, None))
+}
+
+/// `msm_compact` over the first `tags.len()` bases of `table`.
+pub fn msm_compact_fixed<P: CycleCurve>(
+    table: &FixedBases<P>,
+    tags: &[u8],
+    other_limbs: &[u64],
+) -> Result<Projective<P>, MsmError> {
+    let bases = prefix(table, tags.len(), "tags")?;
+    Ok(compact_routes::<P>(tags, other_limbs)?.evaluate(bases, Some(table)))
+}
+
+/// Groups a compact vector's entries by path.
+fn compact_routes<P: CycleCurve>(tags: &[u8], other_limbs: &[u64]) -> Result<Routes, MsmError> {
     let others = scalars_from_limbs::<P::Scalar>(other_limbs)?;
     let mut others_iter = others.iter();
     let mut routes = Routes::default();
@@ -185,7 +254,7 @@ pub fn msm_compact<P: CycleCurve>(
             others.len()
         )));
     }
-    Ok(routes.evaluate(bases))
+    Ok(routes)
 }
 
 /// The bases at `indices`, in order.
@@ -278,13 +347,17 @@ mod tests {
     fn agrees_with_naive<P: CycleCurve>() {
         let mut rng = ark_std::test_rng();
         let bases = derive_generators::<P>(b"msm-test", 300);
-        for n in [0usize, 1, 2, 31, 32, 300] {
+        let table = FixedBases::new(&bases);
+        for n in [0usize, 1, 2, 31, 32, 299, 300] {
             let scalars: Vec<P::Scalar> = (0..n).map(|_| mixed_scalar(&mut rng)).collect();
             let expected = naive(&bases[..n], &scalars);
-            assert_eq!(msm_limbs(&bases[..n], &limbs_of(&scalars)), Ok(expected));
+            let limbs = limbs_of(&scalars);
+            assert_eq!(msm_limbs(&bases[..n], &limbs), Ok(expected));
+            assert_eq!(msm_limbs_fixed(&table, &limbs), Ok(expected));
             for tag_units in [true, false] {
                 let (tags, others) = compact_of(&scalars, tag_units);
                 assert_eq!(msm_compact(&bases[..n], &tags, &others), Ok(expected));
+                assert_eq!(msm_compact_fixed(&table, &tags, &others), Ok(expected));
             }
         }
     }
@@ -346,6 +419,15 @@ mod tests {
         assert!(matches!(
             msm_compact(&bases, &[3, 0], &modulus),
             Err(MsmError::NonCanonical(_))
+        ));
+        let table = FixedBases::new(&bases);
+        assert!(matches!(
+            msm_limbs_fixed(&table, &[0; 12]),
+            Err(MsmError::Shape(_))
+        ));
+        assert!(matches!(
+            msm_compact_fixed(&table, &[0, 0, 0], &[]),
+            Err(MsmError::Shape(_))
         ));
     }
 

@@ -20,7 +20,7 @@ const MAX_WINDOW_BITS: usize = 16;
 
 /// Window width for `n` terms: about ln n + 2 bits, capped so a window's buckets stay within a
 /// few MiB however long the vector.
-fn window_bits(n: usize) -> usize {
+pub(crate) fn window_bits(n: usize) -> usize {
     if n < 32 {
         3
     } else {
@@ -75,7 +75,7 @@ fn window_value(scalar: &BigInt<4>, offset: usize, c: usize) -> u64 {
 }
 
 /// Signed base-`2^c` digits of `scalar`, lowest first: `scalar = Σ out[w]·2^(wc)`.
-fn signed_digits(scalar: &BigInt<4>, c: usize, out: &mut [i32]) {
+pub(crate) fn signed_digits(scalar: &BigInt<4>, c: usize, out: &mut [i32]) {
     let half = 1i64 << (c - 1);
     let mut carry = 0i64;
     for (w, digit) in out.iter_mut().enumerate() {
@@ -101,20 +101,11 @@ fn window_sum<P: CycleCurve>(
         }
     }
     buckets.finish();
-    let mut running = Projective::<P>::zero();
-    let mut total = Projective::<P>::zero();
-    for (affine, spill) in buckets.affine.iter().zip(&buckets.spill).rev() {
-        running += affine;
-        if !spill.is_zero() {
-            running += spill;
-        }
-        total += running;
-    }
-    total
+    buckets.weighted_sums().0
 }
 
 /// A window's buckets: affine sums filled in batches, plus projective spill-over.
-struct Buckets<P: CycleCurve> {
+pub(crate) struct Buckets<P: CycleCurve> {
     affine: Vec<Affine<P>>,
     spill: Vec<Projective<P>>,
     in_batch: Vec<bool>,
@@ -125,7 +116,7 @@ struct Buckets<P: CycleCurve> {
 }
 
 impl<P: CycleCurve> Buckets<P> {
-    fn new(count: usize) -> Self {
+    pub(crate) fn new(count: usize) -> Self {
         let batch_size = (count / 4).clamp(4, 1024);
         Self {
             affine: vec![Affine::identity(); count],
@@ -138,7 +129,7 @@ impl<P: CycleCurve> Buckets<P> {
     }
 
     /// Adds `point` into bucket `b`.
-    fn add(&mut self, b: usize, point: Affine<P>) {
+    pub(crate) fn add(&mut self, b: usize, point: Affine<P>) {
         if point.infinity {
             return;
         }
@@ -179,10 +170,25 @@ impl<P: CycleCurve> Buckets<P> {
     }
 
     /// Flushes until every added point is in its bucket.
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         while !self.batch.is_empty() || !self.retry.is_empty() {
             self.flush();
         }
+    }
+
+    /// `(Σ_b (b+1)·bucket_b, Σ_b bucket_b)` of the finished buckets, by running sums from the
+    /// top bucket down.
+    pub(crate) fn weighted_sums(&self) -> (Projective<P>, Projective<P>) {
+        let mut running = Projective::<P>::zero();
+        let mut total = Projective::<P>::zero();
+        for (affine, spill) in self.affine.iter().zip(&self.spill).rev() {
+            running += affine;
+            if !spill.is_zero() {
+                running += spill;
+            }
+            total += running;
+        }
+        (total, running)
     }
 
     /// Performs the batched additions with one inversion.

@@ -1,6 +1,8 @@
-//! Python entry points of the MSM: dense and compact scalar vectors, and a Rust-only timer.
+//! Python entry points of the MSM: dense and compact scalar vectors, fixed-base tables, and a
+//! Rust-only timer.
 
 use crate::errors::crypto_error;
+use crate::fixed_base::FixedBases;
 use crate::group::CycleCurve;
 use crate::msm::{self, MsmError};
 use crate::py_group::{G1Point, G1Vec, GrumpkinPoint, GrumpkinVec};
@@ -59,13 +61,80 @@ pub fn compact<P: CycleCurve>(
     others: PyReadonlyArray2<'_, u64>,
 ) -> PyResult<Projective<P>> {
     let limbs = limb_rows(py, &others, "others")?;
-    let tags: Cow<'_, [u8]> = match tags.as_slice() {
-        Ok(slice) => Cow::Borrowed(slice),
-        Err(_) => Cow::Owned(tags.as_array().to_vec()),
-    };
+    let tags = tag_bytes(&tags);
     py.allow_threads(|| msm::msm_compact(bases, &tags, &limbs))
         .map_err(|e| msm_error(py, e))
 }
+
+fn tag_bytes<'a>(tags: &'a PyReadonlyArray1<'_, u8>) -> Cow<'a, [u8]> {
+    match tags.as_slice() {
+        Ok(slice) => Cow::Borrowed(slice),
+        Err(_) => Cow::Owned(tags.as_array().to_vec()),
+    }
+}
+
+macro_rules! fixed_bases_class {
+    ($config:ty, $class:ident, $vec:ident, $point:ident) => {
+        /// Bases with their precomputed window multiples: MSMs over any prefix of them without
+        /// per-window doublings or bucket reductions (see `fixed_base`).
+        #[pyclass(module = "crypto._kernel", frozen)]
+        pub struct $class(FixedBases<$config>);
+
+        #[pymethods]
+        impl $class {
+            /// The table of `bases`, computed from them (never read from outside).
+            #[new]
+            fn new(py: Python<'_>, bases: PyRef<'_, $vec>) -> Self {
+                let bases = &bases.0;
+                Self(py.allow_threads(|| FixedBases::new(bases)))
+            }
+
+            fn __len__(&self) -> usize {
+                self.0.len()
+            }
+
+            /// Bytes held by the table.
+            #[getter]
+            fn table_bytes(&self) -> usize {
+                self.0.table_bytes()
+            }
+
+            /// `Σ scalars[i]·bases[i]` over the first `len(scalars)` bases.
+            fn msm(&self, py: Python<'_>, scalars: PyReadonlyArray2<'_, u64>) -> PyResult<$point> {
+                let limbs = limb_rows(py, &scalars, "scalars")?;
+                py.allow_threads(|| msm::msm_limbs_fixed(&self.0, &limbs))
+                    .map($point)
+                    .map_err(|e| msm_error(py, e))
+            }
+
+            /// `Σ vᵢ·bases[i]` for the compact vector `v` over the first `len(tags)` bases.
+            fn msm_compact(
+                &self,
+                py: Python<'_>,
+                tags: PyReadonlyArray1<'_, u8>,
+                others: PyReadonlyArray2<'_, u64>,
+            ) -> PyResult<$point> {
+                let limbs = limb_rows(py, &others, "others")?;
+                let tags = tag_bytes(&tags);
+                py.allow_threads(|| msm::msm_compact_fixed(&self.0, &tags, &limbs))
+                    .map($point)
+                    .map_err(|e| msm_error(py, e))
+            }
+
+            fn __repr__(&self) -> String {
+                format!("<{} of {} bases>", stringify!($class), self.0.len())
+            }
+        }
+    };
+}
+
+fixed_bases_class!(ark_bn254::g1::Config, G1FixedBases, G1Vec, G1Point);
+fixed_bases_class!(
+    ark_grumpkin::GrumpkinConfig,
+    GrumpkinFixedBases,
+    GrumpkinVec,
+    GrumpkinPoint
+);
 
 /// `Σ scalars[i]·bases[i]`; `scalars` is a canonical `(n, 4)` uint64 array of BN254 Fr.
 #[pyfunction]
@@ -117,6 +186,8 @@ fn bench_g1_msm_random(py: Python<'_>, log_n: u32, repeats: usize) -> Vec<f64> {
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<G1FixedBases>()?;
+    m.add_class::<GrumpkinFixedBases>()?;
     m.add_function(wrap_pyfunction!(g1_msm, m)?)?;
     m.add_function(wrap_pyfunction!(grumpkin_msm, m)?)?;
     m.add_function(wrap_pyfunction!(g1_msm_compact, m)?)?;

@@ -12,8 +12,9 @@
   `job_32_P1_cores` is the sequential run's CPU time over its wall time: on a machine of C cores
   P = 2 can be at most C / job_32_P1_cores times faster, since it does the same work.
 - `job_32_one_core_P1_ms`, `job_32_one_core_P2_ms`, `job_32_one_core_P2_speedup`: the same job
-  with every prover's kernel held to one thread (`RAYON_NUM_THREADS=1`, in a fresh process), as
-  when each worker is a machine of its own: what the tree's parallelism gives by itself.
+  with every prover's kernel held to one thread (`RAYON_NUM_THREADS=1`, in a fresh process) on
+  a `ProverPool` already started (as a running node's provers are), as when each worker is a
+  machine of its own: what the tree's parallelism gives by itself.
 
 Timings are medians of repeats; the parameters are built once per F and not timed.
 
@@ -92,12 +93,14 @@ ONE_CORE_JOB = """
 import functools, json, sys, time
 from pathlib import Path
 from crypto.circuit.builtins import builtin
-from crypto.tree.scheduler import prove_job
+from crypto.tree.scheduler import ProverPool
 make = functools.partial(builtin, sys.argv[1])
 steps, workers, cache = int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
-start = time.perf_counter()
-prove_job(make, bytes(32), (7,), [None] * steps, workers, cache)
-print(json.dumps((time.perf_counter() - start) * 1e3))
+with ProverPool(make, workers, cache) as pool:
+    pool.prove(bytes(32), (7,), [None] * 3)  # every prover started and warm
+    start = time.perf_counter()
+    pool.prove(bytes(32), (7,), [None] * steps)
+    print(json.dumps((time.perf_counter() - start) * 1e3))
 """
 
 

@@ -15,7 +15,8 @@ from crypto.errors import StepCircuitError
 from crypto.tree.encoding import encode_node
 from crypto.tree.params import public_params
 from crypto.tree.prover import verify_node
-from crypto.tree.scheduler import prove_job, prove_range
+from crypto.tree.scheduler import _assign, _subtrees_here, prove_job, prove_range
+from protocol.tree import local_nodes
 
 
 def test_empty_ranges_and_no_workers_are_refused() -> None:
@@ -45,3 +46,24 @@ def test_two_workers_prove_the_job(tmp_path: Path) -> None:
     assert statement.z_b == tuple(trace(step(), z0, [None] * n)[-1])
     sequential = prove_range(public_params(step()), ctx, 0, z0, [None] * n)
     assert encode_node(root) == encode_node(sequential)
+
+
+def test_provers_take_whole_subtrees_first() -> None:
+    """With two provers the in-order tree over 32 steps is cut below its root: the left subtree
+    [0, 16) and the root stay in this process, the right subtree [17, 32) goes to the worker, so
+    only the right subtree's root crosses processes; an idle prover still takes other work."""
+    here = _subtrees_here(32, 2)
+    nodes = local_nodes(0, 32)
+    assert {(t.start, t.end) for t in nodes if here((t.start, t.end))} == {(0, 32)} | {
+        (t.start, t.end) for t in nodes if t.end <= 16
+    }
+    one = _subtrees_here(32, 1)
+    assert all(one((t.start, t.end)) for t in nodes)
+    leaves = [t for t in nodes if not t.children]
+    left = [t for t in leaves if t.end <= 16]
+    right = [t for t in leaves if t.start >= 17]
+    plan = _assign(leaves, True, 1, here)
+    assert plan == [(right[0], False), (left[0], True)]
+    # Only the worker's subtree is ready: this thread takes from it rather than wait.
+    assert _assign(right[:3], True, 1, here) == [(right[0], False), (right[1], True)]
+    assert _assign(left[:2], False, 1, here) == [(left[0], False)]

@@ -188,18 +188,19 @@ class ProverPool:
         proven = {span: _Proven(node) for span, node in loaded.items()}
         running: dict[Future[Any], tuple[StepNode, bool]] = {}  # Node here, bytes from a worker
         waiting = list(todo)
+        here_first = _subtrees_here(len(advice), self._provers)
         count = 0
         while waiting or running:
-            for task in [t for t in waiting if all(c in proven for c in t.children)]:
-                busy_here = sum(local for _, local in running.values())
-                if busy_here and len(running) - busy_here >= self._provers - 1:
-                    break
+            ready = [t for t in waiting if all(c in proven for c in t.children)]
+            busy_here = any(local for _, local in running.values())
+            free_workers = self._provers - 1 - (len(running) - busy_here)
+            for task, local in _assign(ready, not busy_here, free_workers, here_first):
                 waiting.remove(task)
                 i = task.pivot
                 # A child is needed by its parent only: dropped from memory once handed over.
                 children = [None if c is None else proven.pop(c) for c in (task.left, task.right)]
                 future: Future[Any]
-                if not busy_here:
+                if local:
                     left, right = (None if c is None else c.node(layout) for c in children)
                     future = self._here.submit(
                         prove_step, params, ctx, i, states[i], advice[i], left, right
@@ -210,7 +211,7 @@ class ProverPool:
                     future = self._executor.submit(
                         _prove_task, ctx, i, states[i], advice[i], left_blob, right_blob
                     )
-                running[future] = task, not busy_here
+                running[future] = task, local
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 task, _ = running.pop(future)
@@ -221,6 +222,59 @@ class ProverPool:
                 if progress is not None:
                     progress(count, len(todo))
         return proven[root].node(layout)
+
+
+def _subtrees_here(steps: int, provers: int) -> Callable[[Range], bool]:
+    """Which nodes this process's prover takes first: the in-order tree is cut at depth
+    ⌈log₂ P⌉ and the subtrees below the cut dealt round-robin, left to right, to the P provers
+    (this thread first, then the workers); the nodes above the cut stay here. A subtree proven
+    by one prover needs no blob to cross processes until its root does."""
+    cut = max(provers - 1, 0).bit_length()
+    nodes = {(t.start, t.end): t for t in local_nodes(0, steps)}
+    level = [(0, steps)]
+    for _ in range(cut):
+        level = [child for span in level for child in nodes[span].children]
+    here = {span for span in nodes if _depth(nodes, span, steps) < cut}
+    for index, top in enumerate(sorted(level)):
+        if index % provers == 0:
+            subtree = [top]
+            while subtree:
+                span = subtree.pop()
+                here.add(span)
+                subtree += nodes[span].children
+    return here.__contains__
+
+
+def _depth(nodes: dict[Range, StepNode], span: Range, steps: int) -> int:
+    """The depth of the node over `span` in the in-order tree over [0, steps)."""
+    depth, current = 0, (0, steps)
+    while current != span:
+        pivot = nodes[current].pivot
+        current = (current[0], pivot) if span[1] <= pivot else (pivot + 1, current[1])
+        depth += 1
+    return depth
+
+
+def _assign(
+    ready: Sequence[StepNode],
+    free_here: bool,
+    free_workers: int,
+    here_first: Callable[[Range], bool],
+) -> list[tuple[StepNode, bool]]:
+    """The ready nodes to start now and whether each runs here: every prover takes the nodes of
+    its own subtrees first, then anyone else's rather than stay idle."""
+    own_here = [t for t in ready if here_first((t.start, t.end))]
+    own_workers = [t for t in ready if not here_first((t.start, t.end))]
+    plan: list[tuple[StepNode, bool]] = []
+    while free_workers > 0 and own_workers:
+        plan.append((own_workers.pop(0), False))
+        free_workers -= 1
+    if free_here and (own_here or own_workers):
+        plan.append(((own_here or own_workers).pop(0), True))
+    while free_workers > 0 and own_here:
+        plan.append((own_here.pop(0), False))
+        free_workers -= 1
+    return plan
 
 
 class _Proven:

@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("file", type=Path, metavar="FILE")
     verify.add_argument("--expect-zn", metavar="JSON", help="fail unless the final state is this")
     verify.add_argument("--r1cs", type=Path, metavar="PATH.r1cs", help="a circom proof's circuit")
+    verify.add_argument(
+        "--cache", type=Path, metavar="DIR", help="a directory keeping circuit shapes across runs"
+    )
 
     inspect = commands.add_parser(
         "inspect", help="print a proof file's kind, statement and sizes (no verification)"
@@ -149,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
             uncompressed=args.uncompressed,
         )
     if args.command == "verify":
-        return tree.verify(args.file, expect_zn=args.expect_zn, r1cs=args.r1cs)
+        return tree.verify(
+            args.file, expect_zn=args.expect_zn, r1cs=args.r1cs, cache_dir=args.cache
+        )
     if args.command == "inspect":
         return tree.inspect(args.file)
     if args.command == "keygen":

@@ -222,3 +222,16 @@ def test_resume_goes_on_where_it_stopped_and_repairs_damaged_nodes(
     ]
     assert any("2 damaged nodes removed" in line for line in err)
     assert out.read_bytes() == proof.read_bytes()
+
+
+def test_verify_keeps_the_parameters_in_a_cache(
+    proof: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--cache DIR on verify fills DIR with the shapes and generators, and a second check read
+    from it prints the same statement."""
+    cache = tmp_path / "cache"
+    assert main(["verify", str(proof), "--cache", str(cache)]) == 0
+    first = capsys.readouterr().out
+    assert any(cache.iterdir())
+    assert main(["verify", str(proof), "--cache", str(cache)]) == 0
+    assert capsys.readouterr().out == first

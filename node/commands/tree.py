@@ -120,18 +120,22 @@ def verify(
     *,
     expect_zn: str | None = None,
     r1cs: Path | None = None,
+    cache_dir: Path | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Checks a proof file; prints its statement (exit 0), or the reason it is invalid (1)."""
+    """Checks a proof file; prints its statement (exit 0), or the reason it is invalid (1).
+    With `cache_dir` the parameters (shapes, generators) are read from or kept in a
+    `ShapeCache` there, so a second verification skips deriving them."""
     out, err = out or sys.stdout, err or sys.stderr
+    cache = None if cache_dir is None else ShapeCache(cache_dir)
     try:
         data = _read(path)
         kind, _ = _peek(path, data)
         params_by_key: dict[str, PublicParams] = {}
 
         def params_for(key: str) -> PublicParams:
-            params_by_key[key] = public_params(_verifier_factory(key, r1cs)())
+            params_by_key[key] = public_params(_verifier_factory(key, r1cs)(), cache)
             return params_by_key[key]
 
         try:
@@ -140,7 +144,7 @@ def verify(
                 circuit = node_file.circuit
             else:
                 proof_file = decode_proof_file(
-                    data, lambda key: compressed.snark_keys(params_for(key))
+                    data, lambda key: compressed.snark_keys(params_for(key), cache)
                 )
                 circuit = proof_file.circuit
         except EncodingError as exc:
@@ -154,7 +158,7 @@ def verify(
         if kind == "node":
             statement = verify_node(params, node_file.node, ctx=LOCAL_CTX, a=0)
         else:
-            statement = compressed.verify(compressed.snark_keys(params), proof_file.proof)
+            statement = compressed.verify(compressed.snark_keys(params, cache), proof_file.proof)
             if statement.ctx != LOCAL_CTX:
                 raise CryptoError("the proof is of a network job (its ctx is not a local one)")
     except CryptoError as exc:

@@ -13,7 +13,8 @@ It listens on 127.0.0.1 unless told otherwise: it has no authentication, so it m
 reachable from the network. Each connection serves one request and closes; a request's head is
 at most `MAX_REQUEST_BYTES` (larger: 431), a request with a body is refused (413), and a client
 gets `REQUEST_TIMEOUT_S` for the whole exchange, so a slow or hostile client holds a connection
-for a bounded time, and at most `MAX_CONNECTIONS` are served at once.
+for a bounded time, and at most `MAX_CONNECTIONS` are served at once. A view that raises
+answers 500 and is logged; the server goes on.
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ async def _serve_connection(
                 status, content_type, body = error.error_status_hint, _JSON, _error(str(error))
             except trio.BrokenResourceError:
                 return
+            except Exception:
+                # A failing view (a database error, say) costs its request, not the server.
+                log_event(logger, logging.ERROR, "api view failed", exc_info=True, path=target)
+                status, content_type, body = 500, _JSON, _error("the node failed to answer")
             if connection.our_state in (h11.IDLE, h11.SEND_RESPONSE):
                 await _send(connection, stream, status, content_type, body)
         log_event(

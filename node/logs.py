@@ -19,9 +19,12 @@ ROOT_LOGGER: Final = "novanode"
 _FIELDS: Final = "novanode_fields"
 
 
-def log_event(logger: logging.Logger, level: int, event: str, **fields: object) -> None:
-    """Writes ``event`` with ``fields`` (values JSON-able or shown by `str`) at ``level``."""
-    logger.log(level, event, extra={_FIELDS: fields})
+def log_event(
+    logger: logging.Logger, level: int, event: str, *, exc_info: bool = False, **fields: object
+) -> None:
+    """Writes ``event`` with ``fields`` (values JSON-able or shown by `str`) at ``level``; with
+    ``exc_info``, the exception being handled goes in an ``error`` field."""
+    logger.log(level, event, exc_info=exc_info, extra={_FIELDS: fields})
 
 
 class _StructuredFormatter(logging.Formatter):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,12 +18,27 @@ from node import api
 from node.api import NodeStatus, PeerInfo, open_api_listeners, serve_api
 from node.cli import main
 from node.commands import monitor
+from node.errors import JobStoreError
 from node.jobstore import JobRecord, JobStore
-from node.logs import configure_logging
+from node.logs import ROOT_LOGGER, configure_logging
 from node.metrics import NodeMetrics
 from protocol.lifecycle import JobState
 
 T = TypeVar("T")
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """`configure_logging` sets the process's ``novanode`` logger; each test starts afresh."""
+    logger = logging.getLogger(ROOT_LOGGER)
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    handlers, level, propagate = saved
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+    logger.propagate = propagate
+
+
 PEER = "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN"
 
 
@@ -145,6 +161,28 @@ def test_other_requests_are_refused(tmp_path: Path, request_bytes: bytes, expect
     status, _, body = _with_api(FakeNode(tmp_path), lambda port: _exchange(port, request_bytes))
     assert status == expected
     assert "error" in json.loads(body)
+
+
+class BrokenNode(FakeNode):
+    def jobs(self) -> Sequence[JobRecord]:
+        raise JobStoreError("the job database is not one")
+
+
+def test_a_failing_view_answers_500_and_the_server_goes_on(tmp_path: Path) -> None:
+    lines = io.StringIO()
+    configure_logging("info", "json", lines)
+
+    async def client(port: int) -> tuple[int, int]:
+        failed, _, _ = await _exchange(port, _get("/jobs"))
+        after, _, _ = await _exchange(port, _get("/status"))
+        return failed, after
+
+    assert _with_api(BrokenNode(tmp_path), client) == (500, 200)
+    failure = next(
+        json.loads(line) for line in lines.getvalue().splitlines() if "view failed" in line
+    )
+    assert failure["level"] == "error"
+    assert "the job database is not one" in failure["error"]
 
 
 def test_a_silent_client_is_dropped_after_the_timeout(

@@ -231,6 +231,29 @@ def test_status_and_peers_commands_print_the_running_node(tmp_path: Path) -> Non
     assert peers_text.splitlines() == ["1 peer", f"{PEER}  score 12.5  /ip4/192.0.2.7/tcp/4001"]
 
 
+def test_commands_exit_2_when_something_else_answers(tmp_path: Path) -> None:
+    async def other_server(stream: trio.SocketStream) -> None:
+        async with stream:
+            await stream.receive_some(4096)
+            await stream.send_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+
+    async def run() -> tuple[int, str]:
+        async with trio.open_nursery() as nursery:
+            listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
+            nursery.start_soon(trio.serve_listeners, other_server, listeners)
+            port = listeners[0].socket.getsockname()[1]
+            err = io.StringIO()
+            code = await trio.to_thread.run_sync(
+                lambda: monitor.status(None, {"api-port": port}, err=err)
+            )
+            nursery.cancel_scope.cancel()
+        return code, err.getvalue()
+
+    code, err = trio.run(run)
+    assert code == 2
+    assert "something other than JSON" in err
+
+
 @pytest.mark.parametrize("command", ["status", "peers"])
 def test_commands_exit_2_when_no_node_listens(
     command: str, capsys: pytest.CaptureFixture[str]

@@ -79,7 +79,11 @@ def _get(config_path: Path | None, overrides: Mapping[str, object], path: str) -
         raise ApiUnreachableError(
             f"{url} answered {error.code}: is a novanode listening there?"
         ) from None
-    except (OSError, ValueError) as error:
+    except ValueError:
+        raise ApiUnreachableError(
+            f"{url} answered with something other than JSON: is a novanode listening there?"
+        ) from None
+    except OSError as error:
         reason = getattr(error, "reason", error)
         raise ApiUnreachableError(
             f"no node is listening on {DEFAULT_HOST}:{port} ({reason}); start one with "
@@ -91,8 +95,5 @@ def _duration(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
-    return (
-        f"{days}d {hours:02}h {minutes:02}m {secs:02}s"
-        if days
-        else (f"{hours:02}h {minutes:02}m {secs:02}s")
-    )
+    clock = f"{hours:02}h {minutes:02}m {secs:02}s"
+    return f"{days}d {clock}" if days else clock

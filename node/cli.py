@@ -7,7 +7,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from node.commands import circuit, operator, tree
+from node.commands import circuit, monitor, operator, tree
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,10 +97,28 @@ def build_parser() -> argparse.ArgumentParser:
         "config-check", help="print the configuration `start` would use, or what is wrong in it"
     )
     add_node_options(config_check)
+
+    for name, what in (
+        ("status", "the running node's id, addresses and uptime"),
+        ("peers", "the running node's peers and their scores"),
+    ):
+        query = commands.add_parser(name, help=f"print {what}, from its local API")
+        query.add_argument("--config", type=Path, metavar="FILE.toml", help="a config file")
+        query.add_argument(
+            "--api-port", type=int, metavar="P", help="the API's port (default: the config's)"
+        )
     return parser
 
 
-NODE_OPTIONS = ("listen", "bootstrap", "data-dir", "capacity", "api-port", "log-level")
+NODE_OPTIONS = (
+    "listen",
+    "bootstrap",
+    "data-dir",
+    "capacity",
+    "api-port",
+    "log-level",
+    "log-format",
+)
 """The options of `start` that override its config file's keys of the same names."""
 
 
@@ -115,6 +133,9 @@ def add_node_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--capacity", type=int, metavar="N", help="tasks proven at once")
     parser.add_argument("--api-port", type=int, metavar="P", help="the local HTTP API's port")
     parser.add_argument("--log-level", metavar="LEVEL", help="debug, info, warning or error")
+    parser.add_argument(
+        "--log-format", metavar="FORMAT", help="text (key=value) or json, one record a line"
+    )
 
 
 def node_overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -161,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         return operator.keygen(args.data_dir, force=args.force)
     if args.command == "config-check":
         return operator.config_check(args.config, node_overrides(args))
+    if args.command in ("status", "peers"):
+        query = monitor.status if args.command == "status" else monitor.peers
+        return query(args.config, {"api-port": args.api_port})
     parser.error(f"unknown command {args.command!r}")
 
 

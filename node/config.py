@@ -7,6 +7,7 @@ each of which the command line overrides.
     capacity = 2                           # tasks proven at once: the free slots it announces
     api-port = 8740                        # the local HTTP API, on 127.0.0.1
     log-level = "info"                     # debug, info, warning or error
+    log-format = "text"                    # text (key=value) or json: one log record a line
 
 Every key is optional. A file is read whole and checked before the node does anything: an
 unknown key (a typo would otherwise silently keep a default), a value of the wrong type or out
@@ -34,6 +35,7 @@ from protocol.errors import ProtocolError
 from protocol.limits import MAX_SLOTS
 
 LOG_LEVELS: Final = ("debug", "info", "warning", "error")
+LOG_FORMATS: Final = ("text", "json")
 _IP_PROTOCOLS: Final = ("ip4", "ip6")
 _HOST_PROTOCOLS: Final = ("ip4", "ip6", "dns", "dns4", "dns6")
 
@@ -48,6 +50,7 @@ class NodeConfig:
     capacity: int = 1
     api_port: int = 8740
     log_level: str = "info"
+    log_format: str = "text"
 
 
 def load_config(path: Path | None, overrides: Mapping[str, object] | None = None) -> NodeConfig:
@@ -189,6 +192,13 @@ def _log_level(value: object, where: str) -> str:
     return text.lower()
 
 
+def _log_format(value: object, where: str) -> str:
+    text = _string(value, where)
+    if text.lower() not in LOG_FORMATS:
+        raise ConfigError(where, f"{text!r} is not a log format; use text or json")
+    return text.lower()
+
+
 def _describe(value: object) -> str:
     names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
     names |= {list: "a list", dict: "a table"}
@@ -202,4 +212,5 @@ _PARSERS: Final[dict[str, Callable[[object, str], object]]] = {
     "capacity": _capacity,
     "api-port": _api_port,
     "log-level": _log_level,
+    "log-format": _log_format,
 }

@@ -38,3 +38,7 @@ class ConfigError(NodeError):
     def __init__(self, where: str, message: str) -> None:
         super().__init__(f"{where}: {message}")
         self.where = where
+
+
+class ApiUnreachableError(NodeError):
+    """No node's local API answered where a command looked for it."""

@@ -23,6 +23,7 @@ data-dir = "/var/lib/novanode"
 capacity = 8
 api-port = 9000
 log-level = "DEBUG"
+log-format = "JSON"
 """
 
 
@@ -46,6 +47,7 @@ def test_every_key_is_read_and_written_back(tmp_path: Path) -> None:
         capacity=8,
         api_port=9000,
         log_level="debug",
+        log_format="json",
     )
     assert load_config(_file(tmp_path, format_config(config))) == config
     assert load_config(_file(tmp_path, format_config(NodeConfig()))) == NodeConfig()
@@ -94,6 +96,7 @@ def test_the_command_line_overrides_the_file(tmp_path: Path) -> None:
         ("api-port = 65536", "key 'api-port'", "a TCP port is 1 to 65535"),
         ('log-level = "loud"', "key 'log-level'", "use one of debug, info, warning, error"),
         ("log-level = [1]", "key 'log-level'", "got a list"),
+        ('log-format = "xml"', "key 'log-format'", "use text or json"),
         ("[api]\nport = 1", "key 'api'", "unknown key"),
     ],
 )
@@ -114,6 +117,7 @@ def test_each_bad_key_is_named_with_its_fix(
         ("api-port", 70000, "a TCP port is 1 to 65535"),
         ("capacity", -1, "out of range"),
         ("log-level", "verbose", "use one of"),
+        ("log-format", "logfmt", "use text or json"),
     ],
 )
 def test_a_bad_override_names_its_option(option: str, value: object, fix: str) -> None:

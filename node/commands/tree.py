@@ -75,10 +75,9 @@ def prove(
     err = err or sys.stderr
     try:
         if witness_dir is None:
-            make = _circuit_factory(circuit, wasm)
+            make, step = _circuit_factory(circuit, wasm)
         else:
-            make = _recorded_factory(circuit, witness_dir, advice_path)
-        step = make()
+            make, step = _recorded_factory(circuit, witness_dir, advice_path)
         start = _state(z0, step.arity, "--z0")
         advice = _advice(advice_path, steps)
         if workers < 1:
@@ -135,7 +134,7 @@ def verify(
         params_by_key: dict[str, PublicParams] = {}
 
         def params_for(key: str) -> PublicParams:
-            params_by_key[key] = public_params(_verifier_factory(key, r1cs)(), cache)
+            params_by_key[key] = public_params(_verifier_circuit(key, r1cs), cache)
             return params_by_key[key]
 
         try:
@@ -250,16 +249,19 @@ def _field_scalars(value: dict[str, Any], key: str) -> tuple[int, ...]:
 def _compress(step: StepCircuit, cache_dir: Path | None, root: Node, err: TextIO) -> bytes:
     """The proof file of `root`'s compressed proof, its time on `err`."""
     started = time.monotonic()
-    params = public_params(step, None if cache_dir is None else ShapeCache(cache_dir))
-    keys = compressed.snark_keys(params, None if cache_dir is None else ShapeCache(cache_dir))
+    cache = None if cache_dir is None else ShapeCache(cache_dir)
+    keys = compressed.snark_keys(public_params(step, cache), cache)
     data = encode_proof_file(step.key, compressed.prove(keys, root))
     elapsed = time.monotonic() - started
     print(f"compressed the root ({len(data)} bytes, {elapsed:.1f} s)", file=err, flush=True)
     return data
 
 
-def _circuit_factory(circuit: str, wasm: Path | None) -> Callable[[], StepCircuit]:
-    """A picklable constructor of the step circuit (worker processes build their own)."""
+def _circuit_factory(
+    circuit: str, wasm: Path | None
+) -> tuple[Callable[[], StepCircuit], StepCircuit]:
+    """A picklable constructor of the step circuit (worker processes build their own) and the
+    circuit it builds, built once here."""
     if circuit.startswith("builtin:"):
         if wasm is not None:
             raise _UnusableInputError("--wasm goes with a circom .r1cs circuit, not a built-in")
@@ -268,19 +270,13 @@ def _circuit_factory(circuit: str, wasm: Path | None) -> Callable[[], StepCircui
         if wasm is None:
             raise _UnusableInputError(f"{circuit}: a circom circuit needs --wasm PATH.wasm")
         make = functools.partial(CircomStepCircuit.from_files, Path(circuit), wasm)
-    try:
-        make()
-    except OSError as exc:
-        raise _UnusableInputError(f"cannot read the circuit: {exc.strerror or exc}") from exc
-    except CryptoError as exc:
-        raise _UnusableInputError(f"{circuit} is not a usable step circuit: {exc}") from exc
-    return make
+    return make, _built(make, f"{circuit} is not a usable step circuit")
 
 
 def _recorded_factory(
     circuit: str, witness_dir: Path, advice_path: Path | None
-) -> Callable[[], StepCircuit]:
-    """A picklable constructor of a circom circuit whose steps are the `.wtns` files in
+) -> tuple[Callable[[], StepCircuit], StepCircuit]:
+    """As `_circuit_factory`, for a circom circuit whose steps are the `.wtns` files in
     `witness_dir` (their advice is inside them)."""
     if circuit.startswith("builtin:"):
         raise _UnusableInputError("--witness-dir goes with a circom .r1cs circuit, not a built-in")
@@ -296,13 +292,17 @@ def _recorded_factory(
     if not paths:
         raise _UnusableInputError(f"{witness_dir} holds no .wtns files")
     make = functools.partial(CircomStepCircuit.from_witnesses, Path(circuit), paths)
+    return make, _built(make, f"{witness_dir} does not fit {circuit}")
+
+
+def _built(make: Callable[[], StepCircuit], unusable: str) -> StepCircuit:
+    """The circuit `make` builds; files it cannot read or use are unusable input."""
     try:
-        make()
+        return make()
     except OSError as exc:
         raise _UnusableInputError(f"cannot read the circuit: {exc.strerror or exc}") from exc
     except CryptoError as exc:
-        raise _UnusableInputError(f"{witness_dir} does not fit {circuit}: {exc}") from exc
-    return make
+        raise _UnusableInputError(f"{unusable}: {exc}") from exc
 
 
 def _resumed(
@@ -331,23 +331,20 @@ def _resumed(
     return root
 
 
-def _verifier_factory(key: str, r1cs: Path | None) -> Callable[[], StepCircuit]:
+def _verifier_circuit(key: str, r1cs: Path | None) -> StepCircuit:
+    """The step circuit a proof names, for verifying: a circom one from its `.r1cs` alone."""
     if key.startswith("builtin:"):
-        return _circuit_factory(key, None)
+        return _circuit_factory(key, None)[1]
     if r1cs is None:
         raise _UnusableInputError(
             f"the proof is of the circom circuit {key}: give its .r1cs file with --r1cs"
         )
-    make = functools.partial(CircomStepCircuit.from_r1cs, r1cs)
-    try:
-        circuit = make()
-    except OSError as exc:
-        raise _UnusableInputError(f"cannot read the circuit: {exc.strerror or exc}") from exc
-    except CryptoError as exc:
-        raise _UnusableInputError(f"{r1cs} is not a usable step circuit: {exc}") from exc
+    circuit = _built(
+        functools.partial(CircomStepCircuit.from_r1cs, r1cs), f"{r1cs} is not a usable step circuit"
+    )
     if circuit.key != key:
         raise _UnusableInputError(f"{r1cs} is not the circuit the proof names ({key})")
-    return make
+    return circuit
 
 
 def _state(text: str, arity: int, option: str) -> list[int]:

@@ -25,6 +25,9 @@ from protocol.errors import NonCanonicalError, OversizeError, ProtocolError
 ROOT: Final = "$"
 """The field name of errors about the blob as a whole."""
 
+MAX_CIRCUIT_KEY_BYTES: Final = 4096
+"""Longest step-circuit key (``builtin:NAME`` or a path) a proof file may name."""
+
 INSTANCE_KEYS: Final = ("W", "E", "u", "X")
 """The keys of a relaxed instance's map: comm_W, comm_E (points), u, X (scalars)."""
 
@@ -180,6 +183,20 @@ class StrictReader:
         data = self.byte_string(fields, key, ELEMENT_BYTES * n, path)
         return self.points(data, field, join(path, key))
 
+    def circuit_file(
+        self, data: bytes, kind: str, max_bytes: int, max_inner: Callable[[str], int]
+    ) -> tuple[str, object]:
+        """The circuit key and the still undecoded ``kind`` value of a proof file (see
+        ``encode_circuit_file``): the input is bounded by ``max_bytes`` before parsing, and the
+        inner value by ``max_inner(circuit)`` once the key says which parameters apply."""
+        fields = self.fields(self.parse(data, max_bytes), ("circuit", kind), "")
+        circuit = self.text(fields, "circuit", MAX_CIRCUIT_KEY_BYTES, "")
+        limit = max_inner(circuit)
+        wrapper = len(cbor.encode({"circuit": circuit})) + len(cbor.encode(kind))
+        if len(data) - wrapper > limit:
+            raise self.errors.oversize(kind, f"longer than the {limit} bytes its parameters allow")
+        return circuit, fields[kind]
+
     def instance(
         self, value: object, field: PrimeField, n_public: int, path: str
     ) -> RelaxedInstance:
@@ -191,6 +208,14 @@ class StrictReader:
             u=self.scalar_at(fields, "u", field, path),
             X=self.scalars_at(fields, "X", n_public, field, path),
         )
+
+
+def encode_circuit_file(circuit: str, kind: str, value: dict[str, object]) -> bytes:
+    """A local proof file, ``{"circuit": circuit, kind: value}``: the blob with the key of its
+    step circuit, so that an offline verifier can rebuild the parameters first."""
+    if not isinstance(circuit, str) or not 0 < len(circuit.encode()) <= MAX_CIRCUIT_KEY_BYTES:
+        raise ValueError(f"a circuit key is a text of 1 to {MAX_CIRCUIT_KEY_BYTES} bytes")
+    return cbor.encode({"circuit": circuit, kind: value})
 
 
 def instance_map(instance: RelaxedInstance) -> dict[str, object]:

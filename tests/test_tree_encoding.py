@@ -42,8 +42,8 @@ from crypto.errors import (
 from crypto.field import FQ, FR
 from crypto.folding.relaxed import RelaxedInstance, RelaxedWitness
 from crypto.group import G1, CurvePoint, Grumpkin, Q, R
+from crypto.strict_cbor import MAX_CIRCUIT_KEY_BYTES
 from crypto.tree.encoding import (
-    MAX_CIRCUIT_KEY_BYTES,
     decode_node,
     decode_node_file,
     encode_node,

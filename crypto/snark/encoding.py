@@ -34,8 +34,10 @@ from crypto.snark.compressed import CompressedProof, SnarkKeys
 from crypto.snark.ipa import EvaluationProof
 from crypto.snark.spartan import SpartanKey, SpartanProof
 from crypto.strict_cbor import (
+    MAX_CIRCUIT_KEY_BYTES,
     DecodingErrors,
     StrictReader,
+    encode_circuit_file,
     head_bytes,
     instance_bytes,
     instance_map,
@@ -50,9 +52,6 @@ from protocol.limits import MAX_PROOF_BYTES, MAX_STEPS
 VERSION: Final = 1
 """The compressed-proof format version, the value of ``"v"``."""
 
-MAX_CIRCUIT_KEY_BYTES: Final = 4096
-"""Longest step-circuit key a proof file may name (as for node files)."""
-
 OUTER_DEGREE: Final = 3
 """Values per outer sum-check round: g(0), g(2), g(3)."""
 QUADRATIC_DEGREE: Final = 2
@@ -60,7 +59,6 @@ QUADRATIC_DEGREE: Final = 2
 
 _PROOF_KEYS: Final = ("v", "pp", "ctx", "a", "b", "za", "zb", "U1", "U2", "u2", "T", "P", "S")
 _SPARTAN_KEYS: Final = ("outer", "claims", "inner", "w", "batch", "open", "L", "R", "a")
-_FILE_KEYS: Final = ("circuit", "proof")
 
 _READ = StrictReader(
     DecodingErrors(
@@ -95,9 +93,7 @@ def encode_proof(proof: CompressedProof) -> bytes:
 
 def encode_proof_file(circuit: str, proof: CompressedProof) -> bytes:
     """The canonical CBOR of ``{"circuit": circuit, "proof": proof}``."""
-    if not isinstance(circuit, str) or not 0 < len(circuit.encode()) <= MAX_CIRCUIT_KEY_BYTES:
-        raise ValueError(f"a circuit key is a text of 1 to {MAX_CIRCUIT_KEY_BYTES} bytes")
-    return cbor.encode({"circuit": circuit, "proof": _proof_map(proof)})
+    return encode_circuit_file(circuit, "proof", _proof_map(proof))
 
 
 def _proof_map(proof: CompressedProof) -> dict[str, object]:
@@ -202,15 +198,14 @@ def decode_proof_file(
 ) -> ProofFile:
     """The proof file encoded by ``data``: ``keys_for`` maps its circuit key to the SNARK keys
     of that circuit (building them if needed). ``max_bytes`` bounds the input before parsing."""
-    fields = _READ.fields(_READ.parse(data, max_bytes), _FILE_KEYS, "")
-    circuit = _READ.text(fields, "circuit", MAX_CIRCUIT_KEY_BYTES, "")
-    keys = keys_for(circuit)
-    wrapper = len(cbor.encode({"circuit": circuit})) + len(cbor.encode("proof"))
-    if len(data) - wrapper > max_encoded_size(keys):
-        raise ProofOversizeError(
-            "proof", f"longer than the {max_encoded_size(keys)} bytes its parameters allow"
-        )
-    return ProofFile(circuit, _proof_from_value(fields["proof"], keys, "proof"))
+    keys: dict[str, SnarkKeys] = {}
+
+    def max_inner(circuit: str) -> int:
+        keys[circuit] = keys_for(circuit)
+        return max_encoded_size(keys[circuit])
+
+    circuit, value = _READ.circuit_file(data, "proof", max_bytes, max_inner)
+    return ProofFile(circuit, _proof_from_value(value, keys[circuit], "proof"))
 
 
 def _proof_from_value(value: object, keys: SnarkKeys, path: str) -> CompressedProof:

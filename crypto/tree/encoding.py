@@ -49,6 +49,7 @@ from crypto.folding.relaxed import RelaxedWitness
 from crypto.strict_cbor import (
     DecodingErrors,
     StrictReader,
+    encode_circuit_file,
     head_bytes,
     instance_bytes,
     instance_map,
@@ -72,14 +73,10 @@ from protocol.limits import MAX_NODE_BYTES, MAX_STEPS
 VERSION: Final = 1
 """The node format version, the value of ``"v"``."""
 
-MAX_CIRCUIT_KEY_BYTES: Final = 4096
-"""Longest step-circuit key (``builtin:NAME`` or a path) a proof file may name."""
-
 _NODE_KEYS: Final = (
     "v", "pp", "ctx", "a", "b", "za", "zb",
     "U1", "W1", "E1", "U2", "W2", "E2", "u2", "w2t", "w2o",
 )  # fmt: skip
-_FILE_KEYS: Final = ("circuit", "node")
 
 _READ = StrictReader(
     DecodingErrors(
@@ -114,9 +111,7 @@ def encode_node(node: Node) -> bytes:
 
 def encode_node_file(circuit: str, node: Node) -> bytes:
     """The canonical CBOR of the proof file ``{"circuit": circuit, "node": node}``."""
-    if not isinstance(circuit, str) or not 0 < len(circuit.encode()) <= MAX_CIRCUIT_KEY_BYTES:
-        raise ValueError(f"a circuit key is a text of 1 to {MAX_CIRCUIT_KEY_BYTES} bytes")
-    return cbor.encode({"circuit": circuit, "node": _node_map(node)})
+    return encode_circuit_file(circuit, "node", _node_map(node))
 
 
 def _node_map(node: Node) -> dict[str, object]:
@@ -197,16 +192,14 @@ def decode_node_file(
     """The proof file encoded by ``data``: ``layout_for`` maps its circuit key to the layout of
     that circuit's parameters (building them if needed). ``max_bytes`` bounds the input before
     parsing, as the layout is not known until the key is read."""
-    value = _READ.parse(data, max_bytes)
-    fields = _READ.fields(value, _FILE_KEYS, "")
-    circuit = _READ.text(fields, "circuit", MAX_CIRCUIT_KEY_BYTES, "")
-    layout = layout_for(circuit)
-    wrapper = len(cbor.encode({"circuit": circuit})) + len(cbor.encode("node"))
-    if len(data) - wrapper > max_encoded_size(layout):
-        raise NodeOversizeError(
-            "node", f"longer than the {max_encoded_size(layout)} bytes its parameters allow"
-        )
-    return NodeFile(circuit, _node_from_value(fields["node"], layout, "node"))
+    layouts: dict[str, NodeLayout] = {}
+
+    def max_inner(circuit: str) -> int:
+        layouts[circuit] = layout_for(circuit)
+        return max_encoded_size(layouts[circuit])
+
+    circuit, value = _READ.circuit_file(data, "node", max_bytes, max_inner)
+    return NodeFile(circuit, _node_from_value(value, layouts[circuit], "node"))
 
 
 def _node_from_value(value: object, layout: NodeLayout, path: str) -> Node:

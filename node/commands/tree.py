@@ -163,12 +163,7 @@ def verify(
     except CryptoError as exc:
         print(f"novanode verify: invalid proof: {exc}", file=err)
         return INVALID
-    print(f"circuit: {circuit}", file=out)
-    print(f"kind:    {'root node' if kind == 'node' else 'compressed proof'}", file=out)
-    print(f"params:  {statement.params_digest.hex()}", file=out)
-    print(f"steps:   {statement.b}", file=out)
-    print(f"z0:      {json.dumps(list(statement.z_a))}", file=out)
-    print(f"zN:      {json.dumps(list(statement.z_b))}", file=out)
+    _print_statement(kind, circuit, statement, str(statement.b), out)
     if expected is not None and tuple(expected) != statement.z_b:
         print(f"novanode verify: the proof ends in a state other than {expect_zn}", file=err)
         return INVALID
@@ -196,16 +191,24 @@ def inspect(path: Path, *, out: TextIO | None = None, err: TextIO | None = None)
     except (_UnusableInputError, CryptoError) as exc:
         print(f"novanode inspect: {exc}", file=err)
         return UNUSABLE
-    print(f"kind:    {'root node' if kind == 'node' else 'compressed proof'}", file=out)
-    print(f"circuit: {value['circuit']}", file=out)
-    print(f"params:  {statement.params_digest.hex()}", file=out)
-    print(f"steps:   {statement.b - statement.a} ([{statement.a}, {statement.b}))", file=out)
-    print(f"z0:      {json.dumps(list(statement.z_a))}", file=out)
-    print(f"zN:      {json.dumps(list(statement.z_b))}", file=out)
+    steps = f"{statement.b - statement.a} ([{statement.a}, {statement.b}))"
+    _print_statement(kind, str(value["circuit"]), statement, steps, out)
     print(f"bytes:   {len(data)}", file=out)
     for name in sorted(inner):
         print(f"  {name:<7}{len(cbor.encode(inner[name])):>10}", file=out)
     return OK
+
+
+def _print_statement(
+    kind: str, circuit: str, statement: Statement, steps: str, out: TextIO
+) -> None:
+    """The lines `verify` and `inspect` share: what the file is and what it states."""
+    print(f"circuit: {circuit}", file=out)
+    print(f"kind:    {'root node' if kind == 'node' else 'compressed proof'}", file=out)
+    print(f"params:  {statement.params_digest.hex()}", file=out)
+    print(f"steps:   {steps}", file=out)
+    print(f"z0:      {json.dumps(list(statement.z_a))}", file=out)
+    print(f"zN:      {json.dumps(list(statement.z_b))}", file=out)
 
 
 def _peek(path: Path, data: bytes) -> tuple[str, dict[str, Any]]:

@@ -111,6 +111,11 @@ class ConstantWireError(CircomWitnessError, ValueError):
     """A witness whose wire 0 is not 1, the constant every R1CS term refers to."""
 
 
+class WitnessFuelExhaustedError(WitnessComputationError):
+    """A witness generator that ran out of its fuel (its bound on executed wasm instructions)
+    before finishing: a circuit far larger than the bound allows, or one that loops forever."""
+
+
 class StepCircuitError(CryptoError, ValueError):
     """A circom circuit or step input that does not follow the step-circuit convention."""
 
@@ -244,6 +249,40 @@ class NodeTagCountError(NodeDecodingError):
 
 class NodeRangeError(NodeDecodingError, StepRangeError):
     """A node blob whose step range [a, b) is empty or reaches beyond the largest job."""
+
+
+class CircuitPackageError(CryptoError, ValueError):
+    """A circuit package blob (SPEC.md §9.4) that does not decode; ``field`` names the key at
+    fault (``"$"`` for the whole blob)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"circuit package {field}: {message}")
+        self.field = field
+
+
+class CircuitPackageOversizeError(CircuitPackageError):
+    """A circuit package longer than the largest one accepted (checked before parsing)."""
+
+
+class CircuitPackageMalformedError(CircuitPackageError):
+    """Bytes that are not exactly one well-formed CBOR map of the kinds the package allows."""
+
+
+class CircuitPackageNonCanonicalError(CircuitPackageError, NonCanonicalEncodingError):
+    """Valid CBOR that is not the deterministic encoding of its value."""
+
+
+class CircuitPackageFieldError(CircuitPackageError):
+    """A package whose keys are not exactly those of one kind: an unknown or missing key, or
+    the keys of both kinds."""
+
+
+class CircuitPackageWrongTypeError(CircuitPackageError):
+    """A field whose CBOR type is not the one the package format requires."""
+
+
+class CircuitPackageVersionError(CircuitPackageError):
+    """A package format version this implementation does not read."""
 
 
 class TreeError(CryptoError, ValueError):

@@ -11,6 +11,7 @@ from crypto.circuit.builtins import builtin
 from crypto.circuit.cache import ShapeCache
 from crypto.folding.commitment import COMMITMENT_LABEL
 from crypto.tree.params import (
+    forget_params,
     key_length,
     params_digest,
     public_params,
@@ -29,6 +30,17 @@ def test_params_are_deterministic() -> None:
     assert record_secondary_shape().digest == params.d_S
     assert len(params.primary_key) >= key_length(params.primary)
     assert len(params.secondary_key) >= key_length(params.secondary)
+
+
+def test_forgotten_params_are_built_again_the_same() -> None:
+    circuit = step()
+    forget_params(public_params(circuit))  # built for this very circuit object from here on
+    params = public_params(circuit)
+    assert public_params(circuit) is params
+    forget_params(params)
+    again = public_params(circuit)
+    assert again is not params
+    assert again.digest == params.digest
 
 
 def test_another_step_circuit_changes_P_and_pp_but_not_S() -> None:

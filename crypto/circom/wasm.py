@@ -23,6 +23,7 @@ from crypto.errors import (
     CryptoError,
     InputSignalError,
     WitnessComputationError,
+    WitnessFuelExhaustedError,
     WrongPrimeError,
 )
 
@@ -192,6 +193,11 @@ class WitnessCalculator:
         except (_CircomTrapError, wasmtime.Trap, wasmtime.WasmtimeError) as exc:
             if self._trap_code is not None:
                 raise self._error_for(self._trap_code) from None
+            if isinstance(exc, wasmtime.Trap) and exc.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
+                raise WitnessFuelExhaustedError(
+                    f"witness generator used up its fuel ({self._fuel} wasm instructions) in "
+                    f"{name}: it loops, or needs a larger bound"
+                ) from None
             raise WitnessComputationError(f"witness generator trapped in {name}: {exc}") from exc
         return int(result) if result is not None else 0
 

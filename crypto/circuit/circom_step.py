@@ -9,8 +9,9 @@ Two views of one circuit:
   caller's variable z[j], the constant wire is `ONE`, and every other wire (step_out included)
   becomes a new private variable, in wire order; circom's constraints are then replayed over
   those variables, so the embedding adds exactly circom's constraints. It returns the
-  variables of step_out. Values come from the wasm witness generator (`from_files`), or from
-  the steps' precomputed `.wtns` files (`from_witnesses`); both give the same shape and key.
+  variables of step_out. Values come from the wasm witness generator (`from_files`,
+  `from_bytes`), or from the steps' precomputed `.wtns` files (`from_witnesses`); all give the
+  same shape and key.
   A verifier needs neither: `from_r1cs` is the circuit alone, which proves no step.
 """
 
@@ -26,8 +27,8 @@ from crypto.circom import (
     R1CSFile,
     RecordedSteps,
     WitnessCalculator,
-    load_r1cs,
     load_wtns,
+    parse_r1cs,
     step_in,
     step_out,
 )
@@ -55,9 +56,15 @@ class CircomStepCircuit:
     @classmethod
     def from_files(cls, r1cs_path: str | Path, wasm_path: str | Path) -> CircomStepCircuit:
         """The circuit of a `.r1cs` file with the `.wasm` generator circom compiled with it."""
-        r1cs = load_r1cs(r1cs_path)
-        steps = CircomStep(r1cs, WitnessCalculator.from_file(wasm_path))
-        return cls(r1cs, steps, _key(r1cs_path))
+        return cls.from_bytes(Path(r1cs_path).read_bytes(), Path(wasm_path).read_bytes())
+
+    @classmethod
+    def from_bytes(cls, r1cs: bytes, wasm: bytes, *, fuel: int | None = None) -> CircomStepCircuit:
+        """`from_files` over the files' bytes (as a circuit package carries them); `fuel`
+        bounds the wasm instructions of each witness computation (see `WitnessCalculator`)."""
+        constraints = parse_r1cs(r1cs)
+        steps = CircomStep(constraints, WitnessCalculator(wasm, fuel=fuel))
+        return cls(constraints, steps, _key(r1cs))
 
     @classmethod
     def from_witnesses(
@@ -65,9 +72,10 @@ class CircomStepCircuit:
     ) -> CircomStepCircuit:
         """The circuit of a `.r1cs` file whose steps are the given recorded witnesses: it can
         prove only those steps, and needs no wasm."""
-        r1cs = load_r1cs(r1cs_path)
+        data = Path(r1cs_path).read_bytes()
+        r1cs = parse_r1cs(data)
         steps = RecordedSteps(r1cs, [load_wtns(path) for path in wtns_paths])
-        return cls(r1cs, steps, _key(r1cs_path))
+        return cls(r1cs, steps, _key(data))
 
     @classmethod
     def from_r1cs(cls, r1cs_path: str | Path) -> CircomStepCircuit:
@@ -152,8 +160,8 @@ class CircomStepCircuit:
         return wires[1 : 1 + arity]
 
 
-def _key(r1cs_path: str | Path) -> str:
-    return "circom:" + hashlib.sha256(Path(r1cs_path).read_bytes()).hexdigest()
+def _key(r1cs: bytes) -> str:
+    return "circom:" + hashlib.sha256(r1cs).hexdigest()
 
 
 def _combination(terms: WireCombination, ids: list[int]) -> LinearCombination:

@@ -82,6 +82,12 @@ def snark_keys(params: PublicParams, cache: ShapeCache | None = None) -> SnarkKe
         return keys
 
 
+def forget_keys(params: PublicParams) -> None:
+    """Drops the keys of ``params`` from this process's cache (see ``forget_params``)."""
+    with _KEYS_LOCK:
+        _KEYS.pop(params.digest, None)
+
+
 def _derive_keys(params: PublicParams, cache: ShapeCache | None) -> SnarkKeys:
     primary = SpartanKey.of(params.primary)
     secondary = SpartanKey.of(params.secondary)
@@ -166,4 +172,12 @@ def _transcript(
     return transcript
 
 
-__all__ = ["SNARK_LABEL", "CompressedProof", "SnarkKeys", "prove", "snark_keys", "verify"]
+__all__ = [
+    "SNARK_LABEL",
+    "CompressedProof",
+    "SnarkKeys",
+    "forget_keys",
+    "prove",
+    "snark_keys",
+    "verify",
+]

@@ -139,9 +139,16 @@ def public_params(step: StepCircuit, cache: ShapeCache | None = None) -> PublicP
     return known if known.step is step else replace(known, step=step)
 
 
+def forget_params(params: PublicParams) -> None:
+    """Drops the parameters of `params`'s step shape from this process's cache, so a process
+    serving many circuits in turn holds only those it still references."""
+    _PARAMS.pop(params.step_digest, None)
+
+
 __all__ = [
     "PP_LABEL",
     "PublicParams",
+    "forget_params",
     "key_length",
     "params_digest",
     "public_params",

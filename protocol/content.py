@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -67,6 +68,42 @@ def parse_input_index(blob: bytes, expected_hash: bytes, steps: int) -> tuple[by
         raise OversizeError("inputs", "input index longer than the maximum step count allows")
     check_blob(blob, expected_hash, HASH_BYTES * steps, "inputs")
     return tuple(blob[i : i + HASH_BYTES] for i in range(0, len(blob), HASH_BYTES))
+
+
+def encode_state(z: Sequence[int]) -> bytes:
+    """The state blob of z (a job's `z0`, a root's `result`, SPEC.md §9.4): its n elements as
+    canonical little-endian 32-byte Fr elements, concatenated, 1 ≤ n ≤ MAX_STATE_ELEMENTS."""
+    if not 1 <= len(z) <= MAX_STATE_ELEMENTS:
+        raise OutOfRangeError("z", f"a state has 1 to {MAX_STATE_ELEMENTS} elements, not {len(z)}")
+    for i, element in enumerate(z):
+        if isinstance(element, bool) or not isinstance(element, int):
+            raise WrongTypeError(f"z[{i}]", f"must be an integer, got {type(element).__name__}")
+        if not 0 <= element < FR_MODULUS:
+            raise OutOfRangeError(f"z[{i}]", "not an Fr element (0 ≤ z < r)")
+    return b"".join(element.to_bytes(FIELD_ELEMENT_BYTES, "little") for element in z)
+
+
+def decode_state(blob: bytes, arity: int, *, field: str = "z") -> tuple[int, ...]:
+    """The state in a state blob for a step circuit of `arity` elements; errors name `field`
+    (e.g. ``"z0"``, ``"result"``) and the element at fault. Rejects any other length and any
+    element that is not canonical (≥ r), so a state has one blob and one content address."""
+    if not 1 <= arity <= MAX_STATE_ELEMENTS:
+        raise OutOfRangeError(field, f"arity {arity} is not 1 to {MAX_STATE_ELEMENTS}")
+    if len(blob) > FIELD_ELEMENT_BYTES * MAX_STATE_ELEMENTS:
+        raise OversizeError(field, f"{len(blob)} bytes: longer than the largest state")
+    if len(blob) != FIELD_ELEMENT_BYTES * arity:
+        raise InconsistentFieldsError(
+            field,
+            f"{len(blob)} bytes; a state of {arity} elements has {FIELD_ELEMENT_BYTES * arity}",
+        )
+    state = tuple(
+        int.from_bytes(blob[i : i + FIELD_ELEMENT_BYTES], "little")
+        for i in range(0, len(blob), FIELD_ELEMENT_BYTES)
+    )
+    for i, element in enumerate(state):
+        if element >= FR_MODULUS:
+            raise NonCanonicalError(f"{field}[{i}]", "not a canonical Fr element (≥ r)")
+    return state
 
 
 @dataclass(frozen=True)

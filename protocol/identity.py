@@ -58,6 +58,15 @@ def public_key_from_peer_id(text: str) -> bytes:
     return raw[len(_PEER_ID_PREFIX) :]
 
 
+def peer_id_from_bytes(raw: bytes) -> str:
+    """The text peer id of a binary one, which must be an Ed25519 identity multihash."""
+    if type(raw) is not bytes:
+        raise WrongTypeError("peer_id", f"expected bytes, got {type(raw).__name__}")
+    if len(raw) != len(_PEER_ID_PREFIX) + PUBLIC_KEY_BYTES or not raw.startswith(_PEER_ID_PREFIX):
+        raise MalformedError("peer_id", "not the identity multihash of an Ed25519 public key")
+    return _base58_encode(raw)
+
+
 def _check_public_key(public_key: bytes) -> None:
     if type(public_key) is not bytes:
         raise WrongTypeError("public_key", f"expected bytes, got {type(public_key).__name__}")

@@ -35,6 +35,9 @@ PERMILLE: Final = 1000
 MAX_NODE_BYTES: Final = 4 * 1024 * MiB
 MAX_STEP_INPUT_BYTES: Final = 16 * MiB
 MAX_CIRCUIT_BYTES: Final = 1024 * MiB
+# Wasm instructions (wasmtime fuel) a circom package's witness generator may run per step: every
+# node must agree, or a step one node proves another refuses.
+MAX_WASM_FUEL: Final = 100_000_000_000
 # A step input carries the state before its step: at most this many elements of the field Fr,
 # each a 32-byte little-endian integer below FR_MODULUS (BN254's scalar field, SPEC.md §14.1).
 MAX_STATE_ELEMENTS: Final = 1024
@@ -47,3 +50,9 @@ PUBLIC_KEY_BYTES: Final = 32
 SIGNATURE_BYTES: Final = 64
 HASH_BYTES: Final = 32
 NONCE_BYTES: Final = 16
+
+# A peer list (SPEC.md §9.3): what one answer of the peers protocol may hold.
+MAX_PEER_LIST_BYTES: Final = 64 * KiB
+MAX_PEERS_LISTED: Final = 64
+MAX_ADDRS_PER_PEER: Final = 8
+MAX_ADDR_BYTES: Final = 256

@@ -9,6 +9,7 @@ starts the same range as a hedge and the first valid node wins.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -67,13 +68,28 @@ def range_deadlines(
     )
 
 
-def deadlines(assignment: Assignment, constraints_per_step: int, start_ms: int) -> Deadlines:
-    """The deadlines of a freshly announced job whose clock starts at ``start_ms``."""
+def deadlines(
+    assignment: Assignment,
+    constraints_per_step: int,
+    start_ms: int,
+    restarts: Mapping[int, int] | None = None,
+) -> Deadlines:
+    """The deadlines of a job whose clock starts at ``start_ms``.
+
+    ``restarts`` maps each reassigned position to the time it passed to its current owner
+    (SPEC §6.7): that position's range is due from then at its new owner's throughput, a sender
+    to it re-delivers no earlier than one network hop after it, and every merge downstream of it
+    moves accordingly. Without restarts these are the deadlines of the freshly announced job.
+    """
+    restarts = restarts or {}
     claim_by = start_ms + CLAIM_WINDOW_MS
     hedge_at, leaf_by = [], []
     for p in assignment.positions:
         hedge, due = range_deadlines(
-            claim_by, p.end - p.start, constraints_per_step, p.constraints_per_second
+            restarts.get(p.index, claim_by),
+            p.end - p.start,
+            constraints_per_step,
+            p.constraints_per_second,
         )
         hedge_at.append(hedge)
         leaf_by.append(due)
@@ -82,7 +98,8 @@ def deadlines(assignment: Assignment, constraints_per_step: int, start_ms: int) 
     for m in assignment.merges:
         receiver = assignment.position(m.receiver)
         merge = work_ms(MERGE_COST_STEPS, constraints_per_step, receiver.constraints_per_second)
-        deliver_by[m.sender - 1] = ready[m.sender - 1] + NETWORK_ALLOWANCE_MS
+        sent = max(ready[m.sender - 1], restarts.get(m.receiver, 0))
+        deliver_by[m.sender - 1] = sent + NETWORK_ALLOWANCE_MS
         inputs_ready = max(ready[m.receiver - 1], deliver_by[m.sender - 1])
         ready[m.receiver - 1] = inputs_ready + _scaled(merge, DEADLINE_FACTOR)
     root = assignment.position(1)

@@ -23,6 +23,7 @@ class Channel(Enum):
 ANNOUNCE_TOPIC: Final = f"novanode/{PROTOCOL_VERSION}/announce"
 FOLD_PROTOCOL: Final = f"/novanode/{PROTOCOL_VERSION}/fold"
 BLOB_PROTOCOL: Final = f"/novanode/{PROTOCOL_VERSION}/blob"
+PEERS_PROTOCOL: Final = f"/novanode/{PROTOCOL_VERSION}/peers"
 
 CHANNEL_OF: Final[dict[str, Channel]] = {
     "capacity": Channel.ANNOUNCE_TOPIC,
@@ -54,15 +55,16 @@ def frame_message(message: bytes) -> bytes:
     return len(message).to_bytes(MESSAGE_HEADER_BYTES, "big") + message
 
 
-def message_length(header: bytes) -> int:
-    """The length a message frame header announces, checked before the body is read."""
+def message_length(header: bytes, limit: int = MAX_MESSAGE_BYTES) -> int:
+    """The length a message frame header announces, checked (1 … ``limit``) before the body is
+    read; a stream that carries smaller messages than signed ones passes its own limit."""
     if len(header) != MESSAGE_HEADER_BYTES:
         raise MalformedError("frame", f"a message frame header is {MESSAGE_HEADER_BYTES} bytes")
     length = int.from_bytes(header, "big")
     if length == 0:
         raise MalformedError("frame", "empty message frame")
-    if length > MAX_MESSAGE_BYTES:
-        raise OversizeError("frame", f"{length} bytes exceed the limit of {MAX_MESSAGE_BYTES}")
+    if length > limit:
+        raise OversizeError("frame", f"{length} bytes exceed the limit of {limit}")
     return length
 
 

@@ -14,6 +14,7 @@ from protocol.errors import BadSignatureError, MalformedError, OutOfRangeError, 
 from protocol.identity import (
     peer_id,
     peer_id_bytes,
+    peer_id_from_bytes,
     public_key_from_peer_id,
     public_key_of,
     signing_key_from_seed,
@@ -86,6 +87,7 @@ def test_peer_id_matches_py_libp2p() -> None:
         assert peer_id(public) == expected.to_base58()
         assert peer_id(public).startswith("12D3KooW")
         assert public_key_from_peer_id(peer_id(public)) == public
+        assert peer_id_from_bytes(expected.to_bytes()) == expected.to_base58()
 
 
 def test_bad_peer_ids_and_keys_are_rejected() -> None:
@@ -95,6 +97,13 @@ def test_bad_peer_ids_and_keys_are_rejected() -> None:
         public_key_from_peer_id("12D3KooW0OIl")  # not base58
     with pytest.raises(MalformedError):
         public_key_from_peer_id("")
+    sha256_id = ID.from_base58("QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N").to_bytes()
+    with pytest.raises(MalformedError):
+        peer_id_from_bytes(sha256_id)
+    with pytest.raises(MalformedError):
+        peer_id_from_bytes(peer_id_bytes(public_key_of(REQUESTER)) + b"\x00")
+    with pytest.raises(WrongTypeError):
+        peer_id_from_bytes(peer_id(public_key_of(REQUESTER)))  # type: ignore[arg-type]
     with pytest.raises(OutOfRangeError):
         peer_id(b"short")
     with pytest.raises(WrongTypeError):

@@ -41,6 +41,9 @@ def test_message_frames() -> None:
         message_length((MAX_MESSAGE_BYTES + 1).to_bytes(4, "big"))
     with pytest.raises(MalformedError):
         message_length(b"\x00\x00\x00\x00")
+    assert message_length((256).to_bytes(4, "big"), limit=256) == 256
+    with pytest.raises(OversizeError):
+        message_length((257).to_bytes(4, "big"), limit=256)
     with pytest.raises(MalformedError):
         message_length(b"\x00\x01")
     with pytest.raises(OversizeError):

@@ -1,5 +1,5 @@
 """The node's content-addressed blob store (SPEC.md §9.1): circuits, step inputs, input
-indexes, tree nodes and root proofs, each named by the SHA-256 of its bytes.
+indexes, states (z0), tree nodes and root proofs, each named by the SHA-256 of its bytes.
 
     blobs/<kind>/<first two hex digits>/<64 hex digits>
 
@@ -30,10 +30,12 @@ from node.datadir import DIRECTORY_MODE
 from node.errors import BlobStoreError
 from protocol.content import content_hash
 from protocol.limits import (
+    FIELD_ELEMENT_BYTES,
     HASH_BYTES,
     MAX_CIRCUIT_BYTES,
     MAX_NODE_BYTES,
     MAX_PROOF_BYTES,
+    MAX_STATE_ELEMENTS,
     MAX_STEP_INPUT_BYTES,
     MAX_STEPS,
 )
@@ -47,6 +49,7 @@ class BlobKind(Enum):
     CIRCUIT = "circuit"
     STEP_INPUT = "input"
     INPUT_INDEX = "index"
+    STATE = "state"
     NODE = "node"
     PROOF = "proof"
 
@@ -55,6 +58,7 @@ BLOB_LIMITS: Final[dict[BlobKind, int]] = {
     BlobKind.CIRCUIT: MAX_CIRCUIT_BYTES,
     BlobKind.STEP_INPUT: MAX_STEP_INPUT_BYTES,
     BlobKind.INPUT_INDEX: HASH_BYTES * MAX_STEPS,
+    BlobKind.STATE: FIELD_ELEMENT_BYTES * MAX_STATE_ELEMENTS,
     BlobKind.NODE: MAX_NODE_BYTES,
     BlobKind.PROOF: MAX_PROOF_BYTES,
 }

@@ -1,4 +1,4 @@
-"""Specific exception types of the node's disk state and configuration.
+"""Specific exception types of the node's disk state, configuration and proving service.
 
 Each names the file or key at fault and says what to do, because the reader is an operator at a
 terminal: `novanode` prints the message and exits, it never shows a traceback for these.
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 
 class NodeError(Exception):
-    """Base of every failure of the node's data directory, key, stores or configuration."""
+    """Base of every failure of the node's data directory, key, stores, configuration or
+    proving service."""
 
 
 class DataDirError(NodeError):
@@ -42,3 +43,35 @@ class ConfigError(NodeError):
 
 class ApiUnreachableError(NodeError):
     """No node's local API answered where a command looked for it."""
+
+
+class ProvingError(NodeError):
+    """The proving service could not run a task: a worker process died (the pool is rebuilt,
+    so the next task runs), or the service was closed."""
+
+
+class CircuitUnusableError(NodeError):
+    """A circuit package file that cannot serve: unreadable, over the size limit, not the blob
+    its content address names, or not a package that loads."""
+
+
+class ProvingInputError(NodeError):
+    """Inputs a prover cannot prove from: advice the step circuit rejects, children that do not
+    adjoin, or a node or root blob that does not decode under the circuit."""
+
+
+class InvalidNodeError(NodeError):
+    """A received node blob that does not decode under its circuit or does not verify against
+    the expected statement; the message is the check that failed."""
+
+
+class InvalidProofError(NodeError):
+    """A compressed proof that does not decode under its circuit or does not verify."""
+
+
+class NoWorkersError(NodeError):
+    """Too few eligible workers announced capacity for a job to be submitted."""
+
+
+class JobFailedError(NodeError):
+    """A job ended without a valid root proof: cancelled, expired, or out of standbys."""

@@ -76,6 +76,23 @@ CREATE TABLE IF NOT EXISTS nodes (
     blob BLOB NOT NULL CHECK (length(blob) = {HASH_BYTES}),
     PRIMARY KEY (job, kind, start, split, end),
     CHECK (start <= split AND split <= end AND start < end)
+) STRICT;
+CREATE TABLE IF NOT EXISTS received (
+    job BLOB NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    blob BLOB NOT NULL CHECK (length(blob) = {HASH_BYTES}),
+    PRIMARY KEY (job, start, end),
+    CHECK (start < end)
+) STRICT;
+CREATE TABLE IF NOT EXISTS events (
+    job BLOB NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    n INTEGER NOT NULL,
+    at_ms INTEGER NOT NULL,
+    message BLOB,
+    timeout INTEGER CHECK (timeout >= 1),
+    PRIMARY KEY (job, n),
+    CHECK ((message IS NULL) != (timeout IS NULL))
 ) STRICT
 """
 
@@ -209,6 +226,45 @@ class JobStore:
             "SELECT kind, start, split, end, blob FROM nodes WHERE job = ?", (job_id,)
         )
         return {_place(kind, start, split, end): blob for kind, start, split, end, blob in rows}
+
+    def record_received(self, job_id: bytes, start: int, end: int, blob_hash: bytes) -> None:
+        """Records that another position's node [start, end) was received and verified, and is
+        stored as ``blob_hash`` (store the blob first): a restart does not wait for it again."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO received VALUES (?, ?, ?, ?)",
+                (job_id, start, end, blob_hash),
+            )
+
+    def received_nodes(self, job_id: bytes) -> dict[tuple[int, int], bytes]:
+        """The received, verified nodes of the job by range, and their content addresses."""
+        rows = self._db.execute("SELECT start, end, blob FROM received WHERE job = ?", (job_id,))
+        return {(start, end): blob for start, end, blob in rows}
+
+    # The job's history, replayed after a restart
+
+    def add_event(
+        self, job_id: bytes, at_ms: int, *, message: bytes | None = None, timeout: int | None = None
+    ) -> None:
+        """Appends what changed the job's shared view (`protocol.progress`): an accepted signed
+        message, or the claim timeout of position ``timeout`` decided locally."""
+        if (message is None) == (timeout is None):
+            raise JobStoreError("an event is either a message or a claim timeout")
+        with self._transaction():
+            (count,) = self._db.execute(
+                "SELECT count(*) FROM events WHERE job = ?", (job_id,)
+            ).fetchone()
+            self._db.execute(
+                "INSERT INTO events VALUES (?, ?, ?, ?, ?)",
+                (job_id, count, at_ms, message, timeout),
+            )
+
+    def events(self, job_id: bytes) -> list[tuple[int, bytes | None, int | None]]:
+        """The job's events in the order they happened: (time, message, timed-out position)."""
+        rows = self._db.execute(
+            "SELECT at_ms, message, timeout FROM events WHERE job = ? ORDER BY n", (job_id,)
+        )
+        return [(at_ms, message, timeout) for at_ms, message, timeout in rows]
 
     # Our own sequence numbers
 

@@ -63,16 +63,24 @@ def _value(value: object) -> str:
     return text
 
 
-def configure_logging(level: str, log_format: str, stream: TextIO | None = None) -> logging.Logger:
+def configure_logging(
+    level: str,
+    log_format: str,
+    stream: TextIO | None = None,
+    also: tuple[str, ...] = (),
+) -> logging.Logger:
     """The ``novanode`` logger writing to ``stream`` (default stderr) at ``level`` (a config
-    ``log-level``) in ``log_format`` (``text`` or ``json``); replaces an earlier configuration."""
+    ``log-level``) in ``log_format`` (``text`` or ``json``); replaces an earlier configuration.
+    The loggers named in ``also`` (modules that log under their own names, such as ``node`` for
+    ``node.net.*``) write through the same handler at the same level."""
     formatter = JsonFormatter() if log_format == "json" else KeyValueFormatter()
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
-    logger = logging.getLogger(ROOT_LOGGER)
-    for old in list(logger.handlers):
-        logger.removeHandler(old)
-    logger.addHandler(handler)
-    logger.setLevel(level.upper())
-    logger.propagate = False
-    return logger
+    for name in (ROOT_LOGGER, *also):
+        logger = logging.getLogger(name)
+        for old in list(logger.handlers):
+            logger.removeHandler(old)
+        logger.addHandler(handler)
+        logger.setLevel(level.upper())
+        logger.propagate = False
+    return logging.getLogger(ROOT_LOGGER)

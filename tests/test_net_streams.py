@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import pytest
@@ -21,11 +23,13 @@ from node.net.errors import (
     BlobUnavailableError,
     OversizeFrameError,
     PeerBindingError,
+    StreamTransferError,
     TransferTimeoutError,
     TruncatedFrameError,
 )
 from node.net.host import Host, open_host
 from node.net.streams import Timeouts
+from node.ratelimit import PeerRateLimiter
 from protocol import messages, transport
 from protocol.errors import ContentMismatchError, RuleViolationError, WrongTypeError
 from protocol.limits import MAX_MESSAGE_BYTES, MiB
@@ -237,5 +241,65 @@ def test_send_fold_refuses_a_blob_its_delivery_does_not_name() -> None:
             blob = os.urandom(64)
             with pytest.raises(ContentMismatchError):
                 await streams.send_fold(sender, receiver.peer_id, fold("sender", blob), blob[1:])
+
+    run(scenario)
+
+
+def test_a_peer_over_its_rate_limit_is_refused_while_another_is_served() -> None:
+    async def scenario() -> None:
+        async with two_hosts() as (client, server), open_host(key("other"), LOOPBACK) as other:
+            await other.connect(server.listen_addrs()[0])
+            blob = b"a step input"
+            address = hashlib.sha256(blob).digest()
+
+            async def lookup(job: bytes, content_hash: bytes) -> bytes | None:
+                return blob if (job, content_hash) == (JOB, address) else None
+
+            # Almost no refill: each peer has exactly its burst of three streams.
+            streams.serve_blobs(server, lookup, QUICK, PeerRateLimiter(0.001, 3))
+            peer = server.peer_id
+            for _ in range(3):
+                assert await streams.fetch_blob(client, peer, JOB, address, 1024, QUICK) == blob
+            with pytest.raises(StreamTransferError):
+                await streams.fetch_blob(client, peer, JOB, address, 1024, QUICK)
+            assert await streams.fetch_blob(other, peer, JOB, address, 1024, QUICK) == blob
+            with pytest.raises(StreamTransferError):
+                await streams.fetch_blob(client, peer, JOB, address, 1024, QUICK)
+
+    run(scenario)
+
+
+def test_folds_over_the_limit_are_reset_unread_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="node.net.streams")
+
+    def refusals() -> list[str]:
+        return [r.getMessage() for r in caplog.records if "over its rate limit" in r.getMessage()]
+
+    async def wait_until(condition: Callable[[], bool]) -> None:
+        with trio.fail_after(5):
+            while not condition():
+                await trio.sleep(0.01)
+
+    async def scenario() -> None:
+        async with two_hosts() as (sender, receiver):
+            delivered: list[int] = []
+
+            async def accept(message: SignedMessage, blob: bytes) -> None:
+                delivered.append(message.seq)
+
+            limiter = PeerRateLimiter(0.001, 1)
+            streams.serve_folds(receiver, accept, timeouts=QUICK, limiter=limiter)
+            blob = b"a node"
+            await streams.send_fold(sender, receiver.peer_id, fold("sender", blob, 1), blob)
+            await wait_until(lambda: delivered == [1])
+            for seq in range(2, 5):
+                # The sender may or may not see the reset, depending on when it arrives.
+                with contextlib.suppress(StreamTransferError):
+                    await streams.send_fold(
+                        sender, receiver.peer_id, fold("sender", blob, seq), blob
+                    )
+            await wait_until(lambda: len(refusals()) == 3)
+            assert delivered == [1]
+            assert all(sender.peer_id in line for line in refusals())
 
     run(scenario)

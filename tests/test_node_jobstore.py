@@ -105,6 +105,30 @@ def test_finished_nodes_are_kept_by_place(store: JobStore) -> None:
         store.record_node(bytes(32), StepNode(0, 0, 1), bytes(32))
 
 
+def test_received_nodes_are_kept_by_range(store: JobStore) -> None:
+    store.record_received(JOB, 4, 8, bytes([1]) * 32)
+    store.record_received(JOB, 8, 16, bytes([2]) * 32)
+    assert store.received_nodes(JOB) == {(4, 8): bytes([1]) * 32, (8, 16): bytes([2]) * 32}
+    with pytest.raises(sqlite3.IntegrityError):
+        store.record_received(JOB, 8, 8, bytes(32))
+
+
+def test_a_job_s_history_is_replayed_in_order(tmp_path: Path, store: JobStore) -> None:
+    store.add_event(JOB, 30, message=b"a claim")
+    store.add_event(JOB, 20, timeout=2)
+    store.add_event(JOB, 40, message=b"a rejection")
+    expected = [(30, b"a claim", None), (20, None, 2), (40, b"a rejection", None)]
+    assert store.events(JOB) == expected
+    with pytest.raises(JobStoreError):
+        store.add_event(JOB, 50)
+    with pytest.raises(JobStoreError):
+        store.add_event(JOB, 50, message=b"x", timeout=1)
+    store.close()
+    with JobStore(tmp_path / "jobs.sqlite3", now_ms=0) as reopened:
+        assert reopened.events(JOB) == expected
+        assert reopened.events(bytes(32)) == []
+
+
 def test_everything_survives_a_reopen(tmp_path: Path, store: JobStore) -> None:
     store.advance_job(JOB, JobEvent.CLAIM_WINDOW_CLOSED, now_ms=20)
     store.advance_task(JOB, 1, TaskEvent.CLAIM, now_ms=20)

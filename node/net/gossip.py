@@ -28,6 +28,23 @@ Choices, each against a py-libp2p 0.8 default:
   messages to a short burst.
 * The Pubsub and GossipSub services run, and `open_gossip` waits until they are ready, before it
   returns: while a Pubsub object exists but does not run, ``host.connect`` hangs forever.
+* Peer scoring (SPEC §8.4), given `GossipConfig.score` (`node.scoring.PeerScores.app_score`):
+  py-libp2p's score is then that application score alone (its weight 1, every other term's 0:
+  time in mesh, deliveries, invalid messages, behaviour penalties and IP colocation, which would
+  otherwise count every loopback or NAT-shared peer against each other), with the thresholds of
+  `node.scoring`. py-libp2p 0.8.1 applies them unevenly, so the graylist is enforced here too:
+
+  - graylist: py-libp2p sends a graylisted peer none of the messages it publishes or forwards
+    and answers its GRAFT with PRUNE, but still accepts the messages the peer forwards (and
+    still sends it IHAVE gossip); so the topic validator here ignores every message forwarded
+    by a peer whose score is below `GRAYLIST_THRESHOLD` (counted in ``Gossip.ignored``). A copy
+    of the same message from another forwarder is still accepted.
+  - accept-PX: enforced by py-libp2p (the full score is compared).
+  - publish and gossip thresholds: py-libp2p compares them, for a one-topic message (all of
+    ours), with the topic score plus behaviour penalties only, leaving the application score
+    out; so they do not act on our scores in 0.8.1. They are set all the same (below 0, so
+    the neutral terms pass) for when py-libp2p compares the full score. Mesh pruning and
+    opportunistic grafting rank peers by the full score, so low scorers leave meshes first.
 """
 
 from __future__ import annotations
@@ -43,10 +60,17 @@ from libp2p.peer.id import ID
 from libp2p.pubsub.gossipsub import PROTOCOL_ID, PROTOCOL_ID_V11, PROTOCOL_ID_V12, GossipSub
 from libp2p.pubsub.pb import rpc_pb2
 from libp2p.pubsub.pubsub import Pubsub
+from libp2p.pubsub.score import ScoreParams
 from libp2p.tools.anyio_service import background_trio_service
 
 from node.net.errors import GossipError
 from node.net.host import Host
+from node.scoring import (
+    ACCEPT_PX_THRESHOLD,
+    GOSSIP_THRESHOLD,
+    GRAYLIST_THRESHOLD,
+    PUBLISH_THRESHOLD,
+)
 from protocol import identity, messages, signing, transport
 from protocol.errors import ProtocolError, RuleViolationError
 from protocol.messages import SignedMessage
@@ -58,8 +82,22 @@ logger = logging.getLogger(__name__)
 MessageCheck = Callable[[SignedMessage], None]
 """The caller's §8.1 step 4 for a topic (job known, sender's role); raises `ProtocolError`."""
 
+ScoreFunction = Callable[[ID], float]
+"""A peer's application score (`node.scoring.PeerScores.app_score`); gossipsub's whole score."""
+
 Clock = Callable[[], int]
 """Milliseconds since the Unix epoch: the time replay protection judges expiry by."""
+
+RefusalHook = Callable[[str], None]
+"""Told the class (one of `REFUSAL_REASONS`) of every gossip message the validators refuse, so
+the node can count them without this module knowing its metrics."""
+
+REFUSAL_REASONS = ("graylist", "decode", "topic", "signature", "source", "replay", "rule", "error")
+"""Why a validator refused a message, by the first check of §8.1 it failed: forwarded by a
+graylisted peer; not a valid encoded message (size, CBOR, schema, version, type); a type or job
+that does not belong on the topic; a bad signature; signed by a key other than the gossip
+source's; replayed or expired; the caller's step 4 (job, sender's role, a job announcement's
+consistency); an unexpected error in a check."""
 
 
 def wall_clock_ms() -> int:
@@ -78,6 +116,10 @@ class GossipConfig:
     messages_per_topic_per_second: float = 500.0
     delivery_buffer: int = 1024
     outbound_wait_s: float = 1.0
+    score: ScoreFunction | None = None
+    """Peer scores to enforce (see the module docstring); None leaves scoring off."""
+    on_refused: RefusalHook | None = None
+    """Told the reason of each refused message (`REFUSAL_REASONS`); None: only counted here."""
 
 
 OUTBOUND_HIGH_WATER = 16
@@ -89,7 +131,9 @@ class Gossip:
 
     ``replay`` is the node's replay guard: sequence numbers are per sender across every message
     type (SPEC §4.3), so the checks of direct-stream messages should use this same guard.
-    ``rejected`` counts the gossip messages the validators refused.
+    ``rejected`` counts the gossip messages the validators refused, ``ignored`` those dropped
+    unread because the peer forwarding them is graylisted; `GossipConfig.on_refused` is told
+    the reason of each of both.
     """
 
     def __init__(
@@ -109,6 +153,7 @@ class Gossip:
         self._clock = clock
         self.replay = ReplayGuard()
         self.rejected = 0
+        self.ignored = 0
 
     async def join(
         self, topic: str, check: MessageCheck | None = None
@@ -180,31 +225,56 @@ class Gossip:
     def _validator(
         self, topic: str, check: MessageCheck | None
     ) -> Callable[[ID, rpc_pb2.Message], bool]:
+        score = self._config.score
+
         def validate(forwarder: ID, raw: rpc_pb2.Message) -> bool:
+            if score is not None and score(forwarder) < GRAYLIST_THRESHOLD:
+                self.ignored += 1
+                self._count("graylist")
+                logger.debug("%s: message forwarded by graylisted %s ignored", topic, forwarder)
+                return False
+            stage = "decode"
             try:
                 message = messages.decode(raw.data)
+                stage = "topic"
                 check_topic(topic, message)
+                stage = "signature"
                 signing.verify(message)
+                stage = "source"
                 if identity.peer_id_bytes(message.sender) != raw.from_id:
                     raise RuleViolationError("from", "signer is not the gossip message's source")
+                stage = "replay"
                 now = self._clock()
                 self.replay.check(message, now)
+                stage = "rule"
                 if check is not None:
                     check(message)
                 self.replay.accept(message, now)
             except ProtocolError as error:
-                self._refuse(topic, forwarder, str(error))
+                self._refuse(topic, forwarder, stage, str(error))
                 return False
             except Exception as error:  # a validator that raises would stop the pubsub service
-                self._refuse(topic, forwarder, f"{type(error).__name__}: {error}")
+                self._refuse(topic, forwarder, "error", f"{type(error).__name__}: {error}")
                 return False
             return True
 
         return validate
 
-    def _refuse(self, topic: str, forwarder: ID, reason: str) -> None:
+    def _refuse(self, topic: str, forwarder: ID, reason: str, detail: str) -> None:
         self.rejected += 1
-        logger.info("%s: message forwarded by %s rejected: %s", topic, forwarder, reason)
+        self._count(reason)
+        logger.info(
+            "%s: message forwarded by %s refused (%s): %s", topic, forwarder, reason, detail
+        )
+
+    def _count(self, reason: str) -> None:
+        hook = self._config.on_refused
+        if hook is None:
+            return
+        try:
+            hook(reason)
+        except Exception:  # counting must never turn a refusal into a validator crash
+            logger.exception("refusal hook failed")
 
 
 def check_topic(topic: str, message: SignedMessage) -> None:
@@ -221,6 +291,21 @@ def check_topic(topic: str, message: SignedMessage) -> None:
         raise RuleViolationError("body.job", f"message about another job on {topic}")
 
 
+def score_params(score: ScoreFunction) -> ScoreParams:
+    """py-libp2p score parameters under which ``score`` is the whole score (see the module
+    docstring): the application term at weight 1, every other term at weight 0."""
+    return ScoreParams(
+        p6_appl_slack_weight=1.0,
+        p6_appl_slack_decay=1.0,  # decay is the application's own (node.scoring)
+        p7_ip_colocation_weight=0.0,
+        publish_threshold=PUBLISH_THRESHOLD,
+        gossip_threshold=GOSSIP_THRESHOLD,
+        graylist_threshold=GRAYLIST_THRESHOLD,
+        accept_px_threshold=ACCEPT_PX_THRESHOLD,
+        app_specific_score_fn=score,
+    )
+
+
 @asynccontextmanager
 async def open_gossip(
     host: Host, config: GossipConfig | None = None, clock: Clock = wall_clock_ms
@@ -231,6 +316,7 @@ async def open_gossip(
     """
     config = config or GossipConfig()
     router = GossipSub(
+        score_params=score_params(config.score) if config.score is not None else None,
         protocols=[PROTOCOL_ID_V12, PROTOCOL_ID_V11, PROTOCOL_ID],
         degree=config.degree,
         degree_low=config.degree_low,

@@ -77,14 +77,32 @@ class Host:
         Noise-authenticated and muxed within ``timeout_s``.
         """
         info = parse_peer_address(address)
+        await self._dial(info, address, timeout_s)
+        return info.peer_id.to_base58()
+
+    async def connect_peer(
+        self, peer_id: str, addrs: Sequence[str], timeout_s: float = CONNECT_TIMEOUT_S
+    ) -> None:
+        """Connect to ``peer_id`` at any of its transport addresses (``/ip4/…/tcp/…``).
+
+        All of them go to libp2p in one dial: after a dial fails, libp2p refuses to dial that
+        peer again for a minute, so trying them one by one would only ever try the first.
+        Raises `DialError` as `connect` does.
+        """
+        try:
+            info = PeerInfo(ID.from_base58(peer_id), [multiaddr.Multiaddr(a) for a in addrs])
+        except Exception as error:
+            raise DialError(f"{peer_id} at {list(addrs)}: not a peer address ({error})") from None
+        await self._dial(info, f"{peer_id} at {', '.join(addrs)}", timeout_s)
+
+    async def _dial(self, info: PeerInfo, label: str, timeout_s: float) -> None:
         try:
             with trio.fail_after(timeout_s):
                 await self.libp2p.connect(info)
         except trio.TooSlowError:
-            raise DialError(f"{address}: no connection within {timeout_s:g} s") from None
+            raise DialError(f"{label}: no connection within {timeout_s:g} s") from None
         except Exception as error:
-            raise DialError(f"{address}: {type(error).__name__}: {error}") from error
-        return info.peer_id.to_base58()
+            raise DialError(f"{label}: {type(error).__name__}: {error}") from error
 
     async def connect_all(
         self, addresses: Sequence[str], timeout_s: float = CONNECT_TIMEOUT_S

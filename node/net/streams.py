@@ -13,11 +13,14 @@ about lengths, stops mid-frame or never reads:
   read only after the caller's checks on the message passed (§8.1 steps 1–4 before step 5).
 * On any failure the stream is reset, and a handler registered with `set_handler` catches every
   error of one stream, so one bad peer never takes the host down.
+* Served protocols are rate-limited per peer (`node.ratelimit`): a stream from a peer over its
+  budget is reset before a byte of it is read.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -37,6 +40,7 @@ from node.net.errors import (
     TruncatedFrameError,
 )
 from node.net.host import Host
+from node.ratelimit import PeerRateLimiter, blob_limiter, fold_limiter
 from protocol import content, identity, messages, signing, transport
 from protocol.errors import (
     ContentMismatchError,
@@ -45,7 +49,7 @@ from protocol.errors import (
     ProtocolError,
     WrongTypeError,
 )
-from protocol.limits import MAX_NODE_BYTES
+from protocol.limits import MAX_MESSAGE_BYTES, MAX_NODE_BYTES
 from protocol.messages import FoldDelivery, SignedMessage
 
 logger = logging.getLogger(__name__)
@@ -113,10 +117,12 @@ async def write_all(stream: INetStream, data: bytes, idle_s: float) -> None:
             raise TransferTimeoutError(f"peer read nothing for {idle_s:g} s at byte {offset}")
 
 
-async def read_message_frame(stream: INetStream, idle_s: float) -> bytes:
-    """A message frame's body: the 4-byte length is checked (1 … 768 KiB) before the body."""
+async def read_message_frame(
+    stream: INetStream, idle_s: float, limit: int = MAX_MESSAGE_BYTES
+) -> bytes:
+    """A message frame's body: the 4-byte length is checked (1 … ``limit``) before the body."""
     header = await read_exactly(stream, transport.MESSAGE_HEADER_BYTES, idle_s)
-    length = _checked(lambda: transport.message_length(header))
+    length = _checked(lambda: transport.message_length(header, limit))
     return await read_exactly(stream, length, idle_s)
 
 
@@ -167,9 +173,9 @@ async def send_fold(
         raise TypeError(f"a fold stream carries a fold delivery, not a {delivery.type} message")
     content.check_blob(blob, delivery.body.node, delivery.body.size, "blob")
     frame = messages.encode(delivery)
-    stream = await _open_stream(host, peer, transport.FOLD_PROTOCOL, timeouts)
-    async with _resetting_on_failure(stream):
-        with _transfer_deadline(timeouts):
+    stream = await open_stream(host, peer, transport.FOLD_PROTOCOL, timeouts)
+    async with resetting_on_failure(stream):
+        with transfer_deadline(timeouts):
             await write_message_frame(stream, frame, timeouts.idle_s)
             await write_blob(stream, blob, timeouts.idle_s)
         await stream.close()
@@ -188,8 +194,8 @@ async def receive_fold(
     announced size (at most ``max_blob_bytes``) and content address. Raises `ProtocolError` for
     bad message or blob contents and `StreamTransferError` for failures of the transfer.
     """
-    async with _resetting_on_failure(stream):
-        with _transfer_deadline(timeouts):
+    async with resetting_on_failure(stream):
+        with transfer_deadline(timeouts):
             frame = await read_message_frame(stream, timeouts.idle_s)
             message = messages.decode(frame)
             if not isinstance(message.body, FoldDelivery):
@@ -219,9 +225,9 @@ async def fetch_blob(
     not hold it.
     """
     request = transport.blob_request(job, content_hash)
-    stream = await _open_stream(host, peer, transport.BLOB_PROTOCOL, timeouts)
-    async with _resetting_on_failure(stream):
-        with _transfer_deadline(timeouts):
+    stream = await open_stream(host, peer, transport.BLOB_PROTOCOL, timeouts)
+    async with resetting_on_failure(stream):
+        with transfer_deadline(timeouts):
             await write_all(stream, request, timeouts.idle_s)
             try:
                 header = await read_exactly(stream, transport.BLOB_HEADER_BYTES, timeouts.idle_s)
@@ -235,6 +241,15 @@ async def fetch_blob(
         return blob
 
 
+RefusalHook = Callable[[str, str], None]
+"""Told (protocol, reason) of every served stream refused or failed, reason one of
+`REFUSAL_REASONS`, so the node can count them without this module knowing its metrics."""
+
+REFUSAL_REASONS = ("rate_limit", "protocol", "timeout", "transfer", "error")
+"""Why a served stream was reset: over the peer's rate limit; bad message or blob contents (a
+`ProtocolError`); the peer went silent or took too long; a transfer failure (oversize, malformed
+or truncated frame, wrong signer); an unexpected error in the handler."""
+
 BlobLookup = Callable[[bytes, bytes], Awaitable[bytes | None]]
 """(job id, content hash) → the blob if this node serves it for that job, else None."""
 
@@ -242,11 +257,21 @@ FoldReceiver = Callable[[SignedMessage, bytes], Awaitable[None]]
 """What the node does with a fold delivery and its blob once they passed `receive_fold`."""
 
 
-def serve_blobs(host: Host, lookup: BlobLookup, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> None:
-    """Answer blob requests from ``lookup``; a blob it does not return is refused by closing."""
+def serve_blobs(
+    host: Host,
+    lookup: BlobLookup,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    limiter: PeerRateLimiter | None = None,
+    on_refused: RefusalHook | None = None,
+) -> None:
+    """Answer blob requests from ``lookup``; a blob it does not return is refused by closing.
+
+    ``limiter`` bounds each peer's blob streams (None: `node.ratelimit.blob_limiter()`);
+    ``on_refused`` is told of each stream reset (see `set_handler`).
+    """
 
     async def handle(stream: INetStream) -> None:
-        with _transfer_deadline(timeouts):
+        with transfer_deadline(timeouts):
             request = await read_exactly(stream, transport.BLOB_REQUEST_BYTES, timeouts.idle_s)
             job, content_hash = transport.parse_blob_request(request)
             blob = await lookup(job, content_hash)
@@ -254,7 +279,13 @@ def serve_blobs(host: Host, lookup: BlobLookup, timeouts: Timeouts = DEFAULT_TIM
                 await write_blob(stream, blob, timeouts.idle_s)
         await stream.close()
 
-    set_handler(host, transport.BLOB_PROTOCOL, handle)
+    set_handler(
+        host,
+        transport.BLOB_PROTOCOL,
+        handle,
+        limiter if limiter is not None else blob_limiter(),
+        on_refused,
+    )
 
 
 def serve_folds(
@@ -263,42 +294,85 @@ def serve_folds(
     check: MessageCheck | None = None,
     max_blob_bytes: int = MAX_NODE_BYTES,
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    limiter: PeerRateLimiter | None = None,
+    on_refused: RefusalHook | None = None,
 ) -> None:
-    """Accept fold deliveries: each one that passes `receive_fold` goes to ``receiver``."""
+    """Accept fold deliveries: each one that passes `receive_fold` goes to ``receiver``.
+
+    ``limiter`` bounds each peer's fold streams (None: `node.ratelimit.fold_limiter()`);
+    ``on_refused`` is told of each stream reset (see `set_handler`).
+    """
 
     async def handle(stream: INetStream) -> None:
         message, blob = await receive_fold(stream, check, max_blob_bytes, timeouts)
         await stream.close()
         await receiver(message, blob)
 
-    set_handler(host, transport.FOLD_PROTOCOL, handle)
+    set_handler(
+        host,
+        transport.FOLD_PROTOCOL,
+        handle,
+        limiter if limiter is not None else fold_limiter(),
+        on_refused,
+    )
 
 
 StreamHandler = Callable[[INetStream], Awaitable[None]]
 
 
-def set_handler(host: Host, protocol: str, handler: StreamHandler) -> None:
+def set_handler(
+    host: Host,
+    protocol: str,
+    handler: StreamHandler,
+    limiter: PeerRateLimiter | None = None,
+    on_refused: RefusalHook | None = None,
+) -> None:
     """Register ``handler`` for ``protocol`` so that no error of one stream escapes it.
 
     py-libp2p runs stream handlers in the swarm's own task group: an exception escaping one would
     tear the whole host down. Here every failure is logged with the peer, and the stream reset.
+    Given a ``limiter``, a stream from a peer over its budget is reset unread. ``on_refused`` is
+    told ``(protocol, reason)`` of every reset stream (`REFUSAL_REASONS`).
     """
+
+    def refused(reason: str) -> None:
+        if on_refused is None:
+            return
+        try:
+            on_refused(protocol, reason)
+        except Exception:  # counting must never fail the handler
+            logger.exception("refusal hook failed")
 
     async def guarded(stream: INetStream) -> None:
         peer = remote_peer(stream)
+        if limiter is not None and not limiter.allow(peer.to_base58(), time.monotonic()):
+            logger.info("%s from %s refused: over its rate limit", protocol, peer)
+            refused("rate_limit")
+            await _reset(stream)
+            return
         try:
             await handler(stream)
-        except (ProtocolError, StreamTransferError) as error:
+        except ProtocolError as error:
             logger.info("%s from %s refused: %s", protocol, peer, error)
+            refused("protocol")
+            await _reset(stream)
+        except TransferTimeoutError as error:
+            logger.info("%s from %s refused: %s", protocol, peer, error)
+            refused("timeout")
+            await _reset(stream)
+        except StreamTransferError as error:
+            logger.info("%s from %s refused: %s", protocol, peer, error)
+            refused("transfer")
             await _reset(stream)
         except Exception:
             logger.exception("%s from %s failed", protocol, peer)
+            refused("error")
             await _reset(stream)
 
     host.libp2p.set_stream_handler(TProtocol(protocol), guarded)
 
 
-async def _open_stream(host: Host, peer: str, protocol: str, timeouts: Timeouts) -> INetStream:
+async def open_stream(host: Host, peer: str, protocol: str, timeouts: Timeouts) -> INetStream:
     with trio.move_on_after(timeouts.idle_s) as idle:
         try:
             return await host.libp2p.new_stream(ID.from_base58(peer), [TProtocol(protocol)])
@@ -320,7 +394,7 @@ def _checked(read_length: Callable[[], int]) -> int:
 
 
 @contextmanager
-def _transfer_deadline(timeouts: Timeouts) -> Iterator[None]:
+def transfer_deadline(timeouts: Timeouts) -> Iterator[None]:
     """`trio.fail_after` for a whole transfer, reported as a `TransferTimeoutError`."""
     try:
         with trio.fail_after(timeouts.transfer_s):
@@ -330,7 +404,7 @@ def _transfer_deadline(timeouts: Timeouts) -> Iterator[None]:
 
 
 @asynccontextmanager
-async def _resetting_on_failure(stream: INetStream) -> AsyncIterator[None]:
+async def resetting_on_failure(stream: INetStream) -> AsyncIterator[None]:
     """Reset the stream if the block raises, so the peer sees the failure at once."""
     try:
         yield

@@ -7,7 +7,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from node.commands import circuit, monitor, operator, tree
+from node.commands import circuit, monitor, operator, start, tree
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace an existing key (a new peer id)"
     )
 
+    start_command = commands.add_parser(
+        "start", help="run the node until SIGINT or SIGTERM; prints its full listen addresses"
+    )
+    add_node_options(start_command)
     config_check = commands.add_parser(
         "config-check", help="print the configuration `start` would use, or what is wrong in it"
     )
@@ -180,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         return tree.inspect(args.file)
     if args.command == "keygen":
         return operator.keygen(args.data_dir, force=args.force)
+    if args.command == "start":
+        return start.start(args.config, node_overrides(args))
     if args.command == "config-check":
         return operator.config_check(args.config, node_overrides(args))
     if args.command in ("status", "peers"):

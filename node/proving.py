@@ -2,8 +2,13 @@
 
 A node proof takes from a fraction of a second to minutes of CPU, and the node must keep
 answering gossip (heartbeats, validators) meanwhile, so every proof, verification, compression
-and native step runs in a process pool (spawned, not forked: the kernel's thread pool does not
-survive a fork). At most `workers` tasks run at once; more wait in the pool's queue.
+and native step runs in one of `workers` worker processes (spawned, not forked: the kernel's thread
+pool does not survive a fork). More tasks than workers wait, in trio, for a free one.
+
+Each worker has a pipe of its own and no other channel, so a worker that dies — killed, out of
+memory — shows as the end of its pipe at once, even halfway through sending a result; a shared
+result queue (`concurrent.futures`' process pool) can instead wait forever for the rest of a
+message from a dead worker, stalling every caller and the interpreter's exit.
 
 A circuit reaches a worker as a `CircuitRef`: the package file in the node's blob store and the
 content address it must have. Each worker reads and checks it (size, SHA-256) before
@@ -12,16 +17,16 @@ generators read through the node's on-disk `ShapeCache`) and, once a proof is co
 checked, its SNARK keys, for the last few circuits it served. Node blobs cross the process
 boundary as their canonical bytes, never as pickled objects from the network.
 
-Each task's own duration is measured in its worker, so the time it waited in the pool's queue
+Each task's own duration is measured in its worker, so the time it waited
 for a free worker (a node's range starts all its ready leaves at once) is not counted as
 proving: the service reports it to its ``observe`` callback, which the node's metrics record.
 
 Failures keep their meaning across the boundary: a received node or proof that does not decode
 or verify raises `InvalidNodeError` / `InvalidProofError` (evidence against its sender), a
 circuit that cannot be used `CircuitUnusableError`, inputs that cannot be proven from
-`ProvingInputError`, and a worker that died `ProvingError`, after which the pool is replaced so
-the node keeps running. Workers raise only these node errors (plain messages, which pickle),
-never the crypto errors themselves.
+`ProvingInputError`, and a worker that died `ProvingError`, after which a fresh worker takes
+its place so the node keeps running. Workers raise only these node errors (plain messages,
+which pickle), never the crypto errors themselves.
 """
 
 from __future__ import annotations
@@ -33,14 +38,15 @@ import os
 import signal
 import threading
 import time
+import traceback
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import trio
 
@@ -60,6 +66,7 @@ from node.errors import (
     CircuitUnusableError,
     InvalidNodeError,
     InvalidProofError,
+    NodeError,
     ProvingError,
     ProvingInputError,
 )
@@ -95,11 +102,12 @@ class ProvingService:
     def __init__(self, workers: int, cache_dir: Path, observe: Observer | None = None) -> None:
         if workers < 1:
             raise ValueError(f"the proving service needs at least one worker, not {workers}")
-        self._workers = workers
         self._cache_dir = Path(cache_dir)
         self._observe = observe
         self._closed = False
-        self._executor = self._new_executor()
+        self._workers = [_Worker(self._cache_dir) for _ in range(workers)]
+        self._idle = list(self._workers)
+        self._free = trio.Semaphore(workers)
 
     async def prove_step(
         self,
@@ -162,54 +170,90 @@ class ProvingService:
         """Stops the workers now, a running task included; awaiting callers get
         `ProvingError`."""
         self._closed = True
-        _stop(self._executor)
-
-    def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            self._workers,
-            multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(self._cache_dir,),
-        )
+        for worker in self._workers:
+            worker.stop()
 
     async def _run(self, task: Callable[..., T], *args: Any) -> T:
-        """`task(*args)` in a worker, awaited from trio; cancelling the caller cancels the task
-        if it has not started (a started one runs to its end, its result dropped)."""
+        """`task(*args)` in a free worker, awaited from trio. Cancelling a caller that waits
+        for a worker just stops its wait; cancelling one whose task runs stops that worker
+        (a fresh one takes its place), so no core proves on for nobody."""
         if self._closed:
             raise ProvingError("the proving service is closed")
-        executor = self._executor
-        try:
-            future = executor.submit(_timed, task, *args)
-        except BrokenProcessPool:
-            executor = self._replace(executor)
-            future = executor.submit(_timed, task, *args)
-        try:
-            await _completion(future)
-        except trio.Cancelled:
-            future.cancel()
-            raise
-        try:
-            result, seconds = future.result()
-        except CancelledError:
-            raise ProvingError("the proving service was closed") from None
-        except BrokenProcessPool:
-            if self._closed:
-                raise ProvingError("the proving service was closed") from None
-            self._replace(executor)
-            raise ProvingError(
-                "a proving worker process died (killed, out of memory, or failed to start); "
-                "its pool is restarted"
-            ) from None
+        async with self._free:
+            worker = self._idle.pop()
+            if not worker.alive():  # died while idle: nothing of a caller's was lost
+                worker = self._respawn(worker)
+            try:
+                # mypy 2.4 loses trio's keyword-only parameters after *args: Unpack[Ts].
+                reply = await trio.to_thread.run_sync(  # type: ignore[call-arg]
+                    partial(worker.call, task, args), abandon_on_cancel=True
+                )
+            except trio.Cancelled:
+                worker = self._respawn(worker)
+                raise
+            except _WorkerDiedError:
+                if self._closed:
+                    raise ProvingError("the proving service was closed") from None
+                worker = self._respawn(worker)
+                raise ProvingError(
+                    "a proving worker process died (killed, out of memory, or failed to "
+                    "start); a new one takes its place"
+                ) from None
+            finally:
+                self._idle.append(worker)
+        ok, payload = reply
+        if not ok:
+            raise payload
+        result, seconds = payload
         if self._observe is not None:
             self._observe(task.__name__.removeprefix("_"), seconds)
-        return result
+        return cast(T, result)
 
-    def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
-        """A new pool in place of `broken`, unless another caller replaced it already."""
-        if self._executor is broken:
-            _stop(broken)
-            self._executor = self._new_executor()
-        return self._executor
+    def _respawn(self, worker: _Worker) -> _Worker:
+        """A new worker in place of `worker`, which is stopped (if it still runs)."""
+        worker.stop()
+        self._workers.remove(worker)
+        if self._closed:
+            return worker
+        fresh = _Worker(self._cache_dir)
+        self._workers.append(fresh)
+        return fresh
+
+
+class _WorkerDiedError(Exception):
+    """The worker's pipe ended: the process is gone."""
+
+
+class _Worker:
+    """One spawned worker process and the parent's end of its private pipe."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve, args=(child, cache_dir), name="novanode-prover", daemon=True
+        )
+        self._process.start()
+        child.close()  # only the worker holds its end: its death ends the pipe
+
+    def call(self, task: Callable[..., Any], args: tuple[Any, ...]) -> tuple[bool, Any]:
+        """Runs in a thread: sends the task and blocks for the worker's reply."""
+        try:
+            self._conn.send((task, args))
+            reply: tuple[bool, Any] = self._conn.recv()
+        except (EOFError, OSError):
+            raise _WorkerDiedError from None
+        return reply
+
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def stop(self) -> None:
+        """Kills the process and reaps it; a thread blocked in `call` sees the pipe end. The
+        pipe itself closes with the last reference to this worker, never under that thread."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(timeout=5)
 
 
 @asynccontextmanager
@@ -222,30 +266,6 @@ async def open_proving(
         yield service
     finally:
         service.close()
-
-
-async def _completion(future: Future[Any]) -> None:
-    """Waits for `future` without holding a thread: its done-callback wakes this task."""
-    token = trio.lowlevel.current_trio_token()
-    done = trio.Event()
-
-    def wake(_: Future[Any]) -> None:
-        # If the caller's trio run has ended, nobody is waiting.
-        with suppress(trio.RunFinishedError):
-            token.run_sync_soon(done.set)
-
-    future.add_done_callback(wake)
-    await done.wait()
-
-
-def _stop(executor: ProcessPoolExecutor) -> None:
-    """Shuts `executor` down without waiting: queued tasks are cancelled and the worker
-    processes killed, so a running proof stops too (the pool offers no public way)."""
-    processes = list((executor._processes or {}).values())
-    executor.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.kill()
 
 
 # Worker side: module-level functions, so that they pickle by name.
@@ -261,6 +281,24 @@ class _Loaded:
 
 _CACHE_DIR: list[Path] = []
 _LOADED: OrderedDict[bytes, _Loaded] = OrderedDict()
+
+
+def _serve(conn: Connection, cache_dir: Path) -> None:
+    """A worker's life: tasks from its pipe, each answered with (True, (result, seconds)) or
+    (False, the exception), until the node closes the pipe or goes away."""
+    _init_worker(cache_dir)
+    while True:
+        try:
+            task, args = conn.recv()
+        except EOFError:
+            return
+        try:
+            reply: tuple[bool, Any] = (True, _timed(task, *args))
+        except NodeError as error:
+            reply = (False, error)
+        except Exception:  # a bug, not a verdict: its traceback goes back to the node
+            reply = (False, ProvingError(f"a proving worker failed: {traceback.format_exc()}"))
+        conn.send(reply)
 
 
 def _timed(task: Callable[..., T], *args: Any) -> tuple[T, float]:

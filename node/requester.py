@@ -26,17 +26,19 @@ from nacl.signing import SigningKey
 
 from crypto.circuit.package import load_package, step_cost
 from crypto.circuit.step import Advice
+from crypto.errors import CryptoError
 from crypto.tree.node import Statement
 from node.blobstore import BlobKind
 from node.datadir import DataDir
-from node.errors import JobFailedError, NoWorkersError
+from node.errors import JobFailedError, JobSpecError, NoWorkersError
 from node.job import JobRunner
 from node.runtime import Node, NodeSettings, open_node
 from protocol import content, messages, transport
 from protocol.assignment import assign
 from protocol.content import StepInput
+from protocol.errors import ProtocolError
 from protocol.lifecycle import JobState
-from protocol.limits import MAX_TTL_MS, MAX_WORKERS
+from protocol.limits import MAX_TTL_MS, MAX_WORKERS, NONCE_BYTES
 from protocol.messages import (
     Cancel,
     JobAnnouncement,
@@ -86,15 +88,19 @@ class JobResult:
 
 def prepare_job(package: bytes, z0: Sequence[int], advice: Sequence[Advice]) -> PreparedJob:
     """The blobs of a job proving ``len(advice)`` steps of the packaged circuit from ``z0``:
-    each step's input carries the state before it, from this native run (§9.2)."""
+    each step's input carries the state before it, from this native run (§9.2). A step the
+    circuit rejects, or whose input is over the limits, raises `JobSpecError` naming it."""
     circuit = load_package(package)
     states = [tuple(z0)]
     blobs = []
-    for step_advice in advice:
+    for m, step_advice in enumerate(advice):
         advice_json = json.dumps(dict(step_advice or {}), separators=(",", ":"), sort_keys=True)
-        step = StepInput(tuple(_element(v) for v in states[-1]), advice_json.encode())
-        blobs.append(content.encode_step_input(step))
-        states.append(tuple(circuit.native(states[-1], step_advice)))
+        try:
+            step = StepInput(tuple(_element(v) for v in states[-1]), advice_json.encode())
+            blobs.append(content.encode_step_input(step))
+            states.append(tuple(circuit.native(states[-1], step_advice)))
+        except (CryptoError, ProtocolError) as exc:
+            raise JobSpecError(f"step {m} cannot be proven: {exc}") from None
     return PreparedJob(package, step_cost(circuit), tuple(z0), tuple(blobs), states[-1])
 
 
@@ -109,6 +115,11 @@ class JobHandle:
     @property
     def state(self) -> JobState:
         return self._runner.state
+
+    @property
+    def runner(self) -> JobRunner:
+        """The node's runner of this job (what `node.client.events` follows)."""
+        return self._runner
 
     def report(self) -> dict[str, object]:
         """What the job's topic has shown so far: state, each position's owner, claim and
@@ -150,7 +161,9 @@ class JobHandle:
         statement = self._runner.result
         root = self._runner.progress.root
         if statement is None or root is None:
-            raise JobFailedError(f"job {self.job.hex()} ended {self._runner.state.value}")
+            raise JobFailedError(
+                f"job {self.job.hex()} ended {self._runner.state.value}: {self._runner.ended_why}"
+            )
         assert isinstance(root.body, RootProof)
         return JobResult(self.job, statement, root.body.proof)
 
@@ -168,9 +181,11 @@ async def submit(
     *,
     workers: int = 1,
     wait_s: float = WORKER_WAIT_S,
+    nonce: bytes | None = None,
 ) -> JobHandle:
     """Announces a job to at least ``workers`` eligible workers (all those seen, up to 1,024),
-    waiting up to ``wait_s`` for their capacity announcements; `NoWorkersError` if too few."""
+    waiting up to ``wait_s`` for their capacity announcements; `NoWorkersError` if too few.
+    ``nonce`` (16 bytes) is the request's id; a random one by default."""
     with trio.move_on_after(wait_s):
         while len(node.eligible_workers(node.now_ms())) < workers:
             await trio.sleep(0.2)
@@ -195,13 +210,28 @@ async def submit(
         servable[store.put(BlobKind.STEP_INPUT, blob)] = BlobKind.STEP_INPUT
     start = node.now_ms()
     body = JobAnnouncement(
-        os.urandom(16), circuit, prepared.cost, prepared.steps, z0, index, start, entries
+        nonce or os.urandom(NONCE_BYTES),
+        circuit,
+        prepared.cost,
+        prepared.steps,
+        z0,
+        index,
+        start,
+        entries,
     )
     expires = start + _lifetime_ms(body)
     announcement = node.sign(body, expires)
     runner = await node.open_job(announcement)
     runner.inputs.servable.update(servable)
     await node.publish(transport.ANNOUNCE_TOPIC, announcement)
+    return JobHandle(node, runner)
+
+
+def reopen(node: Node, job: bytes) -> JobHandle:
+    """The handle of a job this node announced and still runs (restored at its start)."""
+    runner = node.runners.get(job)
+    if runner is None:
+        raise JobFailedError(f"job {job.hex()} is not running on this node")
     return JobHandle(node, runner)
 
 

@@ -24,6 +24,7 @@ from node.client.proof import Expected, ProofResult, verify_offline
 from node.client.session import Client, Request, connect, request_id
 from node.client.spec import (
     JobSpec,
+    TracedJob,
     builtin_spec,
     circom_spec,
     load_advice,
@@ -45,6 +46,7 @@ __all__ = [
     "ProofResult",
     "Reassigned",
     "Request",
+    "TracedJob",
     "builtin_spec",
     "circom_spec",
     "connect",

@@ -141,11 +141,31 @@ def _snapshot(runner: JobRunner) -> _Snapshot:
     return _Snapshot(
         owners=tuple(p.peer for p in positions),
         claims=frozenset(progress.claims),
-        done=tuple(min(runner.done_steps.get(p.index, 0), p.end - p.start) for p in positions),
+        done=tuple(_steps_done(runner, p.index, p.end - p.start) for p in positions),
         merges=frozenset(progress.merges),
         root=progress.root is not None,
         state=runner.state,
     )
+
+
+def _steps_done(runner: JobRunner, index: int, total: int) -> int:
+    """Steps proven in position ``index``'s range: its owner's last heartbeat, or all of them
+    once a merge shows its range proven (heartbeats stop when a worker's part is delivered)."""
+    progress = runner.progress
+    if progress.root is not None or runner.state is JobState.COMPLETE:
+        return total
+    for merge in progress.assignment.merges:
+        if (
+            index in (merge.sender, merge.receiver)
+            and (
+                merge.start,
+                merge.mid,
+                merge.end,
+            )
+            in progress.merges
+        ):
+            return total
+    return min(runner.done_steps.get(index, 0), total)
 
 
 def _snapshot_of_nothing(runner: JobRunner) -> _Snapshot:

@@ -28,7 +28,7 @@ import trio
 from crypto.circuit.step import StepCircuit
 from node.client.events import Event, follow
 from node.client.proof import Expected, ProofResult
-from node.client.spec import JobSpec, circuit_of, prepare
+from node.client.spec import JobSpec, TracedJob, prepare
 from node.datadir import open_data_dir
 from node.errors import InvalidProofError, KeyFileError
 from node.keyfile import generate_key, load_key
@@ -118,21 +118,21 @@ class Client:
         return self.node.host.peer_id
 
     async def submit(
-        self, spec: JobSpec, *, workers: int = 1, wait_s: float = WORKER_WAIT_S
+        self, job: JobSpec | TracedJob, *, workers: int = 1, wait_s: float = WORKER_WAIT_S
     ) -> Request:
-        """Traces the job here, then announces it to every eligible worker (waiting up to
-        ``wait_s`` for at least ``workers``), or picks up the job this request already
-        announced. `JobSpecError` for a job that cannot be served, `NoWorkersError` when too
-        few workers are there."""
-        circuit = circuit_of(spec)
-        prepared = await trio.to_thread.run_sync(prepare, spec)
+        """Traces the job here (unless `prepare` did), then announces it to every eligible
+        worker (waiting up to ``wait_s`` for at least ``workers``), or picks up the job this
+        request already announced. `JobSpecError` for a job that cannot be served,
+        `NoWorkersError` when too few workers are there."""
+        traced = job if isinstance(job, TracedJob) else await trio.to_thread.run_sync(prepare, job)
+        prepared = traced.prepared
         request = request_id(self.node.public_key, prepared)
         handle = self._announced(request)
         if handle is None:
             handle = await submit(
                 self.node, prepared, workers=workers, wait_s=wait_s, nonce=request
             )
-        return Request(request, handle, prepared, circuit)
+        return Request(request, handle, prepared, traced.circuit)
 
     def _announced(self, request: bytes) -> JobHandle | None:
         """The newest job this node announced for ``request`` that is live or complete."""

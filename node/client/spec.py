@@ -91,7 +91,16 @@ def circuit_of(spec: JobSpec) -> StepCircuit:
         raise JobSpecError(f"the circuit does not load: {exc}") from None
 
 
-def prepare(spec: JobSpec) -> PreparedJob:
+@dataclass(frozen=True)
+class TracedJob:
+    """A spec after its local trace: the circuit, and the blobs and final state it gave."""
+
+    spec: JobSpec
+    circuit: StepCircuit
+    prepared: PreparedJob
+
+
+def prepare(spec: JobSpec) -> TracedJob:
     """The job's blobs and final state from the local trace; `JobSpecError` for a job that
     can never be served."""
     circuit = circuit_of(spec)
@@ -105,9 +114,10 @@ def prepare(spec: JobSpec) -> PreparedJob:
             f"a step has {cost} constraints; jobs allow at most {MAX_CONSTRAINTS_PER_STEP}"
         )
     try:
-        return prepare_job(spec.package, spec.z0, spec.advice)
+        prepared = prepare_job(spec.package, spec.z0, spec.advice)
     except CryptoError as exc:
         raise JobSpecError(f"the local trace fails: {exc}") from None
+    return TracedJob(spec, circuit, prepared)
 
 
 def _state(values: Sequence[object]) -> tuple[int, ...]:

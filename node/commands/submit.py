@@ -22,11 +22,13 @@ import trio
 
 from node.client import (
     JobSpec,
+    TracedJob,
     builtin_spec,
     circom_spec,
     connect,
     load_advice,
     parse_state,
+    prepare,
 )
 from node.commands.progress_view import show_progress
 from node.errors import (
@@ -74,8 +76,8 @@ def submit(options: SubmitOptions, *, out: TextIO | None = None, err: TextIO | N
     """Runs the command; see the module's docstring for its exit codes."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
-        spec = describe(options)
-        return trio.run(_request, options, spec, out)
+        traced = prepare(describe(options))  # refuses what cannot be proven before connecting
+        return trio.run(_request, options, traced, out)
     except (JobSpecError, DataDirError, KeyFileError) as exc:
         print(f"novanode submit: {exc}", file=err)
         return UNUSABLE
@@ -87,10 +89,11 @@ def submit(options: SubmitOptions, *, out: TextIO | None = None, err: TextIO | N
         return UNUSABLE
 
 
-async def _request(options: SubmitOptions, spec: JobSpec, out: TextIO) -> int:
+async def _request(options: SubmitOptions, traced: TracedJob, out: TextIO) -> int:
     async with connect(options.bootstrap, data_dir=options.data_dir) as client:
-        request = await client.submit(spec, workers=options.workers, wait_s=options.wait_s)
-        print(f"job {request.job.hex()} ({spec.steps} steps)", file=out, flush=True)
+        request = await client.submit(traced, workers=options.workers, wait_s=options.wait_s)
+        steps = traced.spec.steps
+        print(f"job {request.job.hex()} ({steps} steps)", file=out, flush=True)
         await show_progress(request)
         result = await request.result()
     options.out.write_bytes(result.file())

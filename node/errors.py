@@ -60,6 +60,11 @@ class ProvingInputError(NodeError):
     adjoin, or a node or root blob that does not decode under the circuit."""
 
 
+class RecordedWitnessError(NodeError):
+    """A recorded step witness a requester cannot submit: not a witness of the circuit, not
+    satisfying it, or not starting where the previous step ended; names the step."""
+
+
 class InvalidNodeError(NodeError):
     """A received node blob that does not decode under its circuit or does not verify against
     the expected statement; the message is the check that failed."""

@@ -130,7 +130,7 @@ def state(step: AnyStepInput) -> tuple[int, ...]:
 def advice(step: AnyStepInput) -> Advice:
     """What the step circuit proves the step from: its advice object (checked to be a JSON
     object when the input was decoded), or a recorded step's witness, which the circuit bounds
-    and checks in the proving worker (a circuit of another kind refuses either)."""
+    and checks in the proving worker (a circuit refuses the kind it does not take)."""
     if isinstance(step, RecordedStepInput):
         return carried_advice(step.witness)
     value = json.loads(step.advice.decode("utf-8"))

@@ -5,19 +5,27 @@ and the requester's preparation, which checks the same and that the witnesses ch
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import cbor2
 import pytest
+import trio
 
 from crypto.circom import carried_advice, encode_wtns, parse_wtns, wtns_size
 from crypto.circom.wtns import Witness
 from crypto.circuit import SatisfactionChecker
 from crypto.circuit import package as package_module
 from crypto.circuit.circom_step import CircomStepCircuit
-from crypto.circuit.package import circom_package, load_package, recorded_package, step_cost
+from crypto.circuit.package import (
+    builtin_package,
+    circom_package,
+    load_package,
+    recorded_package,
+    step_cost,
+)
 from crypto.circuit.synthesis import record_step_shape, step_witness
 from crypto.errors import (
     BadMagicError,
@@ -28,8 +36,9 @@ from crypto.errors import (
     WireCountMismatchError,
 )
 from crypto.field import FR
-from node.errors import RecordedWitnessError
+from node.errors import ProvingInputError, RecordedWitnessError
 from node.job_inputs import advice, state
+from node.proving import CircuitRef, open_proving
 from node.requester import prepare_job, prepare_recorded_job
 from protocol.content import (
     RecordedStepInput,
@@ -257,6 +266,41 @@ def test_an_unsatisfying_or_foreign_witness_names_the_step() -> None:
         prepare_recorded_job(R1CS, [*WTNS[:2], tampered(WTNS[2], 300)], Z0)
     with pytest.raises(RecordedWitnessError, match=r"witness 1 .*another circuit"):
         prepare_recorded_job(R1CS, [WTNS[0], WTNS[1][:-32]], Z0)
+
+
+# The worker.
+
+
+def test_a_worker_proves_a_step_from_its_input_alone_and_refuses_bad_ones(tmp_path: Path) -> None:
+    """The path a network job takes on a worker: the step-input blob, decoded, handed to a
+    proving worker process with the recorded package; a tampered witness, a witness of the
+    wrong step and a step input without one are refused as inputs, never proven."""
+    prepared = prepare_recorded_job(R1CS, WTNS[:3], Z0)
+    path = tmp_path / "circuit"
+    path.write_bytes(prepared.circuit)
+    circuit = CircuitRef(hashlib.sha256(prepared.circuit).digest(), path)
+    ctx = bytes(32)
+    step = decode_step_input(prepared.inputs[2], 2)
+
+    async def scenario() -> None:
+        async with open_proving(1, tmp_path / "cache") as service:
+            leaf = await service.prove_step(circuit, ctx, 2, state(step), advice(step), None, None)
+            statement = await service.verify_node(circuit, leaf, ctx=ctx, a=2, b=3, z_a=state(step))
+            assert list(statement.z_b) == state_of(TRACE["steps"][2], "step_out")
+            for bad, reason in (
+                (carried_advice(tampered(WTNS[2], 300)), "violates circom constraint"),
+                (carried_advice(WTNS[1]), "not from the step's state"),
+                ({"advice": "3"}, "carries none"),
+            ):
+                with pytest.raises(ProvingInputError, match=f"step 2: .*{reason}"):
+                    await service.prove_step(circuit, ctx, 2, state(step), bad, None, None)
+
+    trio.run(scenario)
+
+
+def test_a_builtin_circuit_refuses_a_recorded_step_briefly() -> None:
+    with pytest.raises(StepCircuitError, match=r"takes no advice; got keys \['wtns'\]$"):
+        load_package(builtin_package("builtin:cubic?log2=4")).native([3], carried_advice(WTNS[0]))
 
 
 def test_a_job_needs_a_witness() -> None:

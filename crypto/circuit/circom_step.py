@@ -49,7 +49,7 @@ from crypto.field import FR
 
 class CircomStepCircuit:
     """A circom step circuit: its constraint system and where its steps' witnesses come from
-    (the wasm witness generator, or recorded `.wtns` files)."""
+    (the wasm witness generator, recorded `.wtns` files, or each step's advice)."""
 
     def __init__(
         self, r1cs: R1CSFile, steps: CircomStep | RecordedSteps | CarriedSteps, key: str

@@ -114,7 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
     request.add_argument(
         "--circuit", required=True, metavar="builtin:NAME|PATH.r1cs", help="the step circuit"
     )
-    request.add_argument("--wasm", type=Path, metavar="PATH.wasm", help="a circom generator")
+    inputs = request.add_mutually_exclusive_group()
+    inputs.add_argument("--wasm", type=Path, metavar="PATH.wasm", help="a circom generator")
+    inputs.add_argument(
+        "--witness-dir",
+        type=Path,
+        metavar="DIR",
+        help="a circom circuit's steps computed beforehand, one .wtns file per step",
+    )
     request.add_argument("--z0", required=True, metavar="JSON", help="the initial state")
     request.add_argument(
         "--advice", type=Path, metavar="PATH.json", help="a JSON array of one input object per step"
@@ -225,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
                 bootstrap=args.bootstrap,
                 circuit=args.circuit,
                 wasm=args.wasm,
+                witness_dir=args.witness_dir,
                 z0=args.z0,
                 advice=args.advice,
                 steps=args.steps,

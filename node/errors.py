@@ -74,6 +74,11 @@ class JobSpecError(NodeError):
     a z0 or input that does not fit it, a step the circuit rejects; the message names which."""
 
 
+class RecordedWitnessError(JobSpecError):
+    """A recorded step witness a requester cannot submit: not a witness of the circuit, not
+    satisfying it, or not starting where the previous step ended; names the step."""
+
+
 class NoWorkersError(NodeError):
     """Too few eligible workers announced capacity for a job to be submitted."""
 

@@ -8,6 +8,8 @@ position passes to its successor (§6.7) — the requester gets a valid proof or
 
     async with open_requester(key, data_dir, bootstrap=[...]) as node:
         prepared = prepare_job(builtin_package("builtin:cubic?log2=4"), z0, advice)
+        # or, for a circom circuit whose steps' .wtns files were computed beforehand:
+        # prepared = prepare_recorded_job(recorded_package(r1cs), [wtns_bytes, ...], z0)
         handle = await submit(node, prepared, workers=4)
         result = await handle.wait()        # verified: result.statement, result.proof
 """
@@ -24,18 +26,19 @@ from typing import Final
 import trio
 from nacl.signing import SigningKey
 
+from crypto.circom import carried_advice
 from crypto.circuit.package import load_package, step_cost
 from crypto.circuit.step import Advice
 from crypto.errors import CryptoError
 from crypto.tree.node import Statement
 from node.blobstore import BlobKind
 from node.datadir import DataDir
-from node.errors import JobFailedError, JobSpecError, NoWorkersError
+from node.errors import JobFailedError, JobSpecError, NoWorkersError, RecordedWitnessError
 from node.job import JobRunner
 from node.runtime import Node, NodeSettings, open_node
 from protocol import content, messages, transport
 from protocol.assignment import assign
-from protocol.content import StepInput
+from protocol.content import RecordedStepInput, StepInput
 from protocol.errors import ProtocolError
 from protocol.lifecycle import JobState
 from protocol.limits import MAX_TTL_MS, MAX_WORKERS, NONCE_BYTES
@@ -101,6 +104,34 @@ def prepare_job(package: bytes, z0: Sequence[int], advice: Sequence[Advice]) -> 
             states.append(tuple(circuit.native(states[-1], step_advice)))
         except (CryptoError, ProtocolError) as exc:
             raise JobSpecError(f"step {m} cannot be proven: {exc}") from None
+    return PreparedJob(package, step_cost(circuit), tuple(z0), tuple(blobs), states[-1])
+
+
+def prepare_recorded_job(
+    package: bytes, witnesses: Sequence[bytes], z0: Sequence[int]
+) -> PreparedJob:
+    """The blobs of a job proving one step per recorded witness (a `.wtns` file's bytes) of the
+    circom circuit packaged alone (``recorded_package(r1cs)``), from ``z0``; no wasm is needed
+    or shipped. Each witness is checked
+    here as a worker will check it: a witness of this circuit, satisfying its constraints, whose
+    step_in is the state the previous step ended in (z0 for the first); `RecordedWitnessError`
+    names the first step that is not."""
+    if not witnesses:
+        raise RecordedWitnessError("a job proves at least one step: no witness was given")
+    circuit = load_package(package)
+    states = [tuple(z0)]
+    blobs = []
+    for step, wtns in enumerate(witnesses):
+        before = "z0" if step == 0 else f"the state witness {step - 1} ends in"
+        try:
+            after = tuple(circuit.native(states[-1], carried_advice(wtns)))
+            blob = RecordedStepInput(tuple(_element(v) for v in states[-1]), bytes(wtns))
+            blobs.append(content.encode_step_input(blob))
+        except (CryptoError, ProtocolError) as exc:
+            raise RecordedWitnessError(
+                f"witness {step} (step {step}, which must start from {before}): {exc}"
+            ) from None
+        states.append(after)
     return PreparedJob(package, step_cost(circuit), tuple(z0), tuple(blobs), states[-1])
 
 

@@ -21,6 +21,7 @@ from node.client import (
     load_advice,
     parse_state,
     prepare,
+    recorded_spec,
     request_id,
     verify_offline,
 )
@@ -165,3 +166,20 @@ def test_a_proof_of_another_circuit_is_refused(proof_file: tuple[bytes, Expected
     data, expected = proof_file
     with pytest.raises(InvalidProofError, match="circuit"):
         verify_offline(data, builtin("builtin:cubic?log2=5"), expected)
+
+
+def test_a_recorded_spec_traces_to_the_fixtures_final_state() -> None:
+    witnesses = sorted(CIRCOM.glob("*.wtns"))
+    z0 = parse_state((CIRCOM / "z0.json").read_text())
+    traced = prepare(recorded_spec(CIRCOM / "poseidon_chain.r1cs", witnesses, z0))
+    trace = json.loads((CIRCOM / "trace.json").read_text())
+    assert list(traced.prepared.final_state) == [int(v) for v in trace["zN"]]
+    assert traced.spec.steps == len(witnesses) == 16
+
+
+def test_a_recorded_spec_whose_witnesses_skip_a_step_names_it() -> None:
+    witnesses = sorted(CIRCOM.glob("*.wtns"))
+    del witnesses[3]
+    z0 = parse_state((CIRCOM / "z0.json").read_text())
+    with pytest.raises(JobSpecError, match="witness 3"):
+        prepare(recorded_spec(CIRCOM / "poseidon_chain.r1cs", witnesses, z0))

@@ -30,6 +30,7 @@ from node.client.spec import (
     load_advice,
     parse_state,
     prepare,
+    recorded_spec,
 )
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "load_advice",
     "parse_state",
     "prepare",
+    "recorded_spec",
     "request_id",
     "verify_offline",
 ]

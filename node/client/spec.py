@@ -1,7 +1,8 @@
 """What a requester asks the network to prove, checked before anything is announced.
 
 A `JobSpec` names the step circuit by its package (the blob every worker loads), the initial
-state z0 and one input object per step; its length is N. `prepare` runs the N steps natively
+state z0 and one input object per step — or, for a circom circuit without its wasm, one
+recorded witness per step; its length is N. `prepare` runs the N steps natively
 here — the execution trace — which both builds the step inputs the workers fetch and catches
 inputs that can never be proven (a step the circuit rejects, a state of the wrong arity) before
 any worker spends time on them. Every check raises `JobSpecError` with the step or field at
@@ -15,12 +16,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from crypto.circuit.package import builtin_package, circom_package, load_package, step_cost
+from crypto.circuit.package import (
+    builtin_package,
+    circom_package,
+    load_package,
+    recorded_package,
+    step_cost,
+)
 from crypto.circuit.step import Advice, StepCircuit
 from crypto.errors import CryptoError
 from crypto.field import FR
 from node.errors import JobSpecError
-from node.requester import PreparedJob, prepare_job
+from node.requester import PreparedJob, prepare_job, prepare_recorded_job
 from protocol.limits import MAX_CIRCUIT_BYTES, MAX_CONSTRAINTS_PER_STEP, MAX_STEPS
 
 
@@ -31,6 +38,8 @@ class JobSpec:
     package: bytes
     z0: tuple[int, ...]
     advice: tuple[Advice, ...]
+    witnesses: tuple[bytes, ...] = ()
+    """Recorded steps' `.wtns` bytes, one per step, for a package of a `.r1cs` alone."""
 
     @property
     def steps(self) -> int:
@@ -54,6 +63,17 @@ def circom_spec(
     """A job of a circom circuit: its ``.r1cs`` and the ``.wasm`` witness generator that every
     worker runs (inside wasmtime, with bounded fuel) for the steps it proves."""
     return JobSpec(circom_package(_read(r1cs), _read(wasm)), _state(z0), _advice(advice, steps))
+
+
+def recorded_spec(r1cs: Path, witnesses: Sequence[Path], z0: Sequence[int]) -> JobSpec:
+    """A job of a circom circuit whose steps' witnesses were computed beforehand (one `.wtns`
+    file per step, in step order): no wasm is shipped, each step's input carries its witness."""
+    if not witnesses:
+        raise JobSpecError("a recorded job needs at least one .wtns file")
+    recorded = tuple(_read(path) for path in witnesses)
+    return JobSpec(
+        recorded_package(_read(r1cs)), _state(z0), _advice(None, len(recorded)), recorded
+    )
 
 
 def load_advice(path: Path, steps: int) -> tuple[Advice, ...]:
@@ -114,7 +134,10 @@ def prepare(spec: JobSpec) -> TracedJob:
             f"a step has {cost} constraints; jobs allow at most {MAX_CONSTRAINTS_PER_STEP}"
         )
     try:
-        prepared = prepare_job(spec.package, spec.z0, spec.advice)
+        if spec.witnesses:
+            prepared = prepare_recorded_job(spec.package, spec.witnesses, spec.z0)
+        else:
+            prepared = prepare_job(spec.package, spec.z0, spec.advice)
     except CryptoError as exc:
         raise JobSpecError(f"the local trace fails: {exc}") from None
     return TracedJob(spec, circuit, prepared)

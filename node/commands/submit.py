@@ -29,6 +29,7 @@ from node.client import (
     load_advice,
     parse_state,
     prepare,
+    recorded_spec,
 )
 from node.commands.progress_view import show_progress
 from node.errors import (
@@ -50,6 +51,7 @@ class SubmitOptions:
     bootstrap: list[str]
     circuit: str
     wasm: Path | None
+    witness_dir: Path | None
     z0: str
     advice: Path | None
     steps: int
@@ -62,6 +64,8 @@ class SubmitOptions:
 def describe(options: SubmitOptions) -> JobSpec:
     """The job the options describe; `JobSpecError` names what does not fit."""
     z0 = parse_state(options.z0)
+    if options.witness_dir is not None:
+        return _recorded(options, options.witness_dir, z0)
     advice = None if options.advice is None else load_advice(options.advice, options.steps)
     if options.circuit.startswith("builtin:"):
         if options.wasm is not None:
@@ -70,6 +74,24 @@ def describe(options: SubmitOptions) -> JobSpec:
     if options.wasm is None:
         raise JobSpecError(f"{options.circuit}: a circom circuit needs --wasm PATH.wasm")
     return circom_spec(Path(options.circuit), options.wasm, z0, steps=options.steps, advice=advice)
+
+
+def _recorded(options: SubmitOptions, directory: Path, z0: tuple[int, ...]) -> JobSpec:
+    """A circom job from the `.wtns` files of ``--witness-dir``, in name order."""
+    if options.circuit.startswith("builtin:") or options.wasm is not None:
+        raise JobSpecError("--witness-dir goes with a circom .r1cs circuit and no --wasm")
+    if options.advice is not None:
+        raise JobSpecError(
+            "--advice and --witness-dir exclude each other: a recorded step's "
+            "inputs are in its .wtns file"
+        )
+    try:
+        paths = sorted(directory.glob("*.wtns"))
+    except OSError as exc:
+        raise JobSpecError(f"cannot read {directory}: {exc.strerror or exc}") from None
+    if len(paths) != options.steps:
+        raise JobSpecError(f"{directory} holds {len(paths)} .wtns files for {options.steps} steps")
+    return recorded_spec(Path(options.circuit), paths, z0)
 
 
 def submit(options: SubmitOptions, *, out: TextIO | None = None, err: TextIO | None = None) -> int:

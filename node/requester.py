@@ -10,6 +10,10 @@ position passes to its successor (§6.7) — the requester gets a valid proof or
         prepared = prepare_job(builtin_package("builtin:cubic?log2=4"), z0, advice)
         handle = await submit(node, prepared, workers=4)
         result = await handle.wait()        # verified: result.statement, result.proof
+
+A requester that stops after submitting gets its proof when it starts again with the same key
+and data directory: the node resumes the job, asks the workers for a root proof it missed, and
+`reopen(node, handle.job)` is the job's handle again.
 """
 
 from __future__ import annotations
@@ -29,13 +33,19 @@ from crypto.circuit.step import Advice
 from crypto.tree.node import Statement
 from node.blobstore import BlobKind
 from node.datadir import DataDir
-from node.errors import JobFailedError, NoWorkersError
+from node.errors import (
+    InvalidProofError,
+    JobFailedError,
+    JobStoreError,
+    NoWorkersError,
+    UnknownJobError,
+)
 from node.job import JobRunner
 from node.runtime import Node, NodeSettings, open_node
 from protocol import content, messages, transport
 from protocol.assignment import assign
 from protocol.content import StepInput
-from protocol.lifecycle import JobState
+from protocol.lifecycle import TERMINAL_JOB_STATES, JobState
 from protocol.limits import MAX_TTL_MS, MAX_WORKERS
 from protocol.messages import (
     Cancel,
@@ -45,6 +55,7 @@ from protocol.messages import (
     RootProof,
     WorkerEntry,
 )
+from protocol.progress import JobProgress
 from protocol.schedule import deadlines
 
 WORKER_WAIT_S: Final = 30.0
@@ -145,10 +156,19 @@ class JobHandle:
         }
 
     async def wait(self) -> JobResult:
-        """The verified result; `JobFailedError` if the job was cancelled, expired or failed."""
+        """The verified result; `JobFailedError` if the job was cancelled, expired or failed.
+        A job that completed before this handle was made (`reopen`) has its recorded root proof
+        verified again here, without the network."""
         await self._runner.ended.wait()
         statement = self._runner.result
         root = self._runner.progress.root
+        if statement is None and root is not None and self._runner.state is JobState.COMPLETE:
+            try:
+                statement = await self._runner.verified_root()
+            except InvalidProofError as error:
+                raise JobFailedError(
+                    f"job {self.job.hex()}: the recorded root proof no longer verifies ({error})"
+                ) from None
         if statement is None or root is None:
             raise JobFailedError(f"job {self.job.hex()} ended {self._runner.state.value}")
         assert isinstance(root.body, RootProof)
@@ -202,6 +222,32 @@ async def submit(
     runner = await node.open_job(announcement)
     runner.inputs.servable.update(servable)
     await node.publish(transport.ANNOUNCE_TOPIC, announcement)
+    return JobHandle(node, runner)
+
+
+def reopen(node: Node, job: bytes) -> JobHandle:
+    """The handle of a job this node submitted before it was restarted (same key and data
+    directory): a live job was resumed when the node started, an ended one is read back from
+    the job database. `UnknownJobError` if the database holds no job ``job`` of this node's."""
+    runner = node.runners.get(job)
+    if runner is None:
+        try:
+            record = node.jobstore.job(job)
+        except JobStoreError:
+            raise UnknownJobError(
+                f"job {job.hex()} is not in this node's job database; is this the data "
+                "directory it was submitted from?"
+            ) from None
+        runner = JobRunner(node, JobProgress(messages.decode(record.announcement)))
+        runner.restore()
+        if runner.state not in TERMINAL_JOB_STATES:
+            raise JobFailedError(
+                f"job {job.hex()} stopped on this node without ending ({runner.state.value}); "
+                "restart the node to resume it"
+            )
+        runner.ended.set()
+    if runner.progress.requester != node.public_key:
+        raise UnknownJobError(f"job {job.hex()} was submitted by another node, not this one")
     return JobHandle(node, runner)
 
 

@@ -1,0 +1,243 @@
+"""A requester that was down when position 1 published the root proof still gets it (SPEC §6.7,
+§9.3 root stream): it asks the workers when it resumes the job, and only a root proof signed by
+position 1's owner, of this job, is ever taken from their answers."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import time
+from pathlib import Path
+
+import pytest
+import trio
+from job_harness import (
+    JOB_TIMEOUT_S,
+    LOOPBACK,
+    builtin_job,
+    circom_job,
+    circom_trace_final_state,
+    verify_offline,
+)
+from libp2p.peer.id import ID
+from nacl.signing import SigningKey
+from swarm import NodeProcess, swarm
+
+import node.job
+from node.blobstore import BlobKind, BlobStore
+from node.datadir import open_data_dir
+from node.net import streams
+from node.net.gossip import Gossip, open_gossip
+from node.net.host import open_host
+from node.requester import JobHandle, JobResult, PreparedJob, open_requester, reopen, submit
+from node.runtime import Node
+from protocol import content, messages, signing, transport
+from protocol.lifecycle import JobState
+from protocol.messages import Body, CapacityAnnouncement, ClaimAck, RootProof
+
+WAIT_S = 30.0
+POLL_S = 0.05
+TTL_MS = 600_000
+WORKER_CPS = 1_000
+"""Equal throughput for both fake workers: one step each, deadlines minutes away."""
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def seed_blobs(root: Path, prepared: PreparedJob) -> None:
+    """Puts the job's blobs in a worker's store before it starts, so the workers prove the job
+    without the requester serving anything (it leaves right after the claims)."""
+    with open_data_dir(root) as data_dir:
+        store = BlobStore(data_dir.blobs_path)
+        store.put(BlobKind.CIRCUIT, prepared.circuit)
+        store.put(BlobKind.STATE, content.encode_state(prepared.z0))
+        store.put(BlobKind.INPUT_INDEX, prepared.index)
+        for blob in prepared.inputs:
+            store.put(BlobKind.STEP_INPUT, blob)
+
+
+def job_state(node: NodeProcess, job: bytes) -> str | None:
+    jobs = node.api("/jobs")
+    assert isinstance(jobs, dict)
+    return next((str(j["state"]) for j in jobs["jobs"] if j["id"] == job.hex()), None)
+
+
+async def all_claimed(handle: JobHandle) -> None:
+    while True:
+        positions = handle.report()["positions"]
+        assert isinstance(positions, list)
+        if all(p["claimed"] for p in positions):
+            return
+        await trio.sleep(POLL_S)
+
+
+def test_a_requester_restarted_after_submitting_gets_its_proof(tmp_path: Path) -> None:
+    prepared = circom_job()
+    key = SigningKey.generate()
+    for i in range(3):
+        seed_blobs(tmp_path / f"node-{i}", prepared)
+    with swarm(tmp_path) as running:
+        nodes = running.start_many(3)
+        addresses = [n.address for n in nodes]
+
+        async def submit_and_leave() -> JobHandle:
+            with open_data_dir(tmp_path / "requester") as data_dir:
+                async with open_requester(
+                    key, data_dir, listen=LOOPBACK, bootstrap=addresses
+                ) as requester:
+                    handle = await submit(requester, prepared, workers=3, wait_s=90)
+                    # The claims are the last thing the requester must see: without them its
+                    # own view would pass the positions on at their claim deadlines.
+                    with trio.fail_after(JOB_TIMEOUT_S):
+                        await all_claimed(handle)
+                    # The scenario's premise: the node stops before position 1 proved the root.
+                    assert handle.report()["root"] is False
+                    return handle
+
+        async def completed(job: bytes) -> None:
+            with trio.fail_after(JOB_TIMEOUT_S):
+                for worker in nodes:
+                    while await trio.to_thread.run_sync(job_state, worker, job) != "complete":
+                        await trio.sleep(0.2)
+
+        async def come_back(job: bytes, bootstrap: list[str]) -> tuple[JobResult, JobHandle]:
+            with open_data_dir(tmp_path / "requester") as data_dir:
+                async with open_requester(
+                    key, data_dir, listen=LOOPBACK, bootstrap=bootstrap
+                ) as requester:
+                    handle = reopen(requester, job)
+                    with trio.fail_after(JOB_TIMEOUT_S):
+                        return await handle.wait(), handle
+
+        first = trio.run(submit_and_leave)
+        trio.run(completed, first.job)
+        result, handle = trio.run(come_back, first.job, addresses)
+        statement = verify_offline(prepared, result)
+        assert list(statement.z_b) == circom_trace_final_state()
+        assert handle.state is JobState.COMPLETE
+        report = handle.report()
+        assert report["rejections"] == [], "position 1 was on time: nobody was penalised"
+        before, after = first.report()["positions"], report["positions"]
+        assert isinstance(before, list) and isinstance(after, list)
+        assert [p["owner"] for p in after] == [p["owner"] for p in before]
+
+        # Completed in its database: the result comes back with no peer to ask.
+        again, _ = trio.run(come_back, first.job, [])
+        assert again == result
+
+
+def test_a_requester_takes_no_forged_root_proof_from_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two fake workers answer the requester's root requests with forgeries: a root proof
+    signed by the worker that does not own position 1, bytes that are no message, position 1's
+    owner's root proof of another job, and one whose signature is broken. None is taken and
+    nobody is rejected; then the owner's signed root proof with a proof that does not verify is
+    taken, verified in full and rejected, as if it had come on the job's topic."""
+    monkeypatch.setattr(node.job, "ROOT_ASK_S", 0.2)
+    keys = [SigningKey.generate() for _ in range(2)]
+    asked = [0, 0]
+    answers: dict[bytes, list[bytes | None]] = {}
+
+    def fake_worker(i: int) -> streams.RootLookup:
+        async def lookup(job: bytes, asker: bytes) -> bytes | None:
+            asked[i] += 1
+            script = answers.get(keys[i].verify_key.encode(), [None])
+            return script[min(asked[i], len(script)) - 1]
+
+        return lookup
+
+    async def scenario() -> None:
+        with open_data_dir(tmp_path / "requester") as data_dir:
+            async with (
+                open_requester(SigningKey.generate(), data_dir, listen=LOOPBACK) as requester,
+                open_host(keys[0], LOOPBACK) as first,
+                open_host(keys[1], LOOPBACK) as second,
+                open_gossip(first) as first_gossip,
+                open_gossip(second) as second_gossip,
+            ):
+                gossip_of = {
+                    k.verify_key.encode(): g for k, g in zip(keys, (first_gossip, second_gossip))
+                }
+                for i, host in enumerate((first, second)):
+                    streams.serve_root_proofs(host, fake_worker(i))
+                    await host.connect(requester.host.listen_addrs()[0])
+                seqs = itertools.count(1)
+
+                def sign(body: Body, signer: SigningKey) -> bytes:
+                    ttl = 60_000 if isinstance(body, CapacityAnnouncement) else TTL_MS
+                    message = signing.sign(body, signer, seq=next(seqs), expires_ms=now_ms() + ttl)
+                    return messages.encode(message)
+
+                for signer in keys:
+                    gossip = gossip_of[signer.verify_key.encode()]
+                    await subscribed(gossip, requester.host.peer_id, transport.ANNOUNCE_TOPIC)
+                    capacity = sign(CapacityAnnouncement(WORKER_CPS, 0, 1), signer)
+                    await gossip.pubsub.publish(transport.ANNOUNCE_TOPIC, capacity)
+                handle = await submit(requester, builtin_job(2), workers=2, wait_s=WAIT_S)
+                topic = transport.job_topic(handle.job)
+                positions = handle.report()["positions"]
+                assert isinstance(positions, list)
+                owners = {p["index"]: bytes.fromhex(p["owner"]) for p in positions}
+                signer_of = {k.verify_key.encode(): k for k in keys}
+                for p in positions:
+                    claim = ClaimAck(handle.job, p["range"][0], p["range"][1])
+                    gossip = gossip_of[owners[p["index"]]]
+                    await subscribed(gossip, requester.host.peer_id, topic)
+                    await gossip.pubsub.publish(topic, sign(claim, signer_of[owners[p["index"]]]))
+                with trio.fail_after(WAIT_S):
+                    await all_claimed(handle)
+
+                owner, other = signer_of[owners[1]], signer_of[owners[2]]
+                node_hash = hashlib.sha256(b"root node").digest()
+                root = RootProof(handle.job, node_hash, bytes(32), b"not a proof")
+                broken = messages.decode(sign(root, owner))
+                broken = dataclasses.replace(broken, signature=bytes(64))
+                forgeries = [
+                    sign(root, other),
+                    b"\xa1\x00garbage",
+                    sign(dataclasses.replace(root, job=bytes(32)), owner),
+                    messages.encode(broken),
+                ]
+                index = keys.index(owner)
+                answers[owners[1]], asked[index] = [*forgeries, None], 0
+                with trio.fail_after(WAIT_S):
+                    # A round asks the owner first: its 6th request comes after the 4th
+                    # forgery's round ended (and one more whose answer was nothing).
+                    while asked[index] < len(forgeries) + 2:
+                        await trio.sleep(POLL_S)
+                report = handle.report()
+                assert report["root"] is False
+                assert report["rejections"] == []
+                assert handle.state is not JobState.COMPLETE
+                assert invalid_proof_rejections(requester) == 0
+                assert not any(
+                    data is not None and messages.decode(data).type == "root"
+                    for _, data, _ in requester.jobstore.events(handle.job)
+                )
+
+                answers[owners[1]], asked[index] = [sign(root, owner)], 0
+                with trio.fail_after(WAIT_S):
+                    while invalid_proof_rejections(requester) < 1:
+                        await trio.sleep(POLL_S)
+                assert handle.state is not JobState.COMPLETE
+                await handle.cancel("done")
+
+    trio.run(scenario)
+
+
+async def subscribed(gossip: Gossip, peer_id: str, topic: str) -> None:
+    with trio.fail_after(WAIT_S):
+        while ID.from_base58(peer_id) not in gossip.pubsub.peer_topics.get(topic, set()):
+            await trio.sleep(POLL_S)
+
+
+def invalid_proof_rejections(requester: Node) -> float:
+    prefix = 'novanode_rejections_total{reason="invalid_proof"} '
+    for line in requester.metrics.exposition().decode().splitlines():
+        if line.startswith(prefix):
+            return float(line[len(prefix) :])
+    return 0.0

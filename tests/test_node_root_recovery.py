@@ -27,6 +27,7 @@ from swarm import NodeProcess, swarm
 import node.job
 from node.blobstore import BlobKind, BlobStore
 from node.datadir import open_data_dir
+from node.errors import UnknownJobError
 from node.net import streams
 from node.net.gossip import Gossip, open_gossip
 from node.net.host import open_host
@@ -160,7 +161,8 @@ def test_a_requester_takes_no_forged_root_proof_from_the_workers(
                 open_gossip(second) as second_gossip,
             ):
                 gossip_of = {
-                    k.verify_key.encode(): g for k, g in zip(keys, (first_gossip, second_gossip))
+                    k.verify_key.encode(): g
+                    for k, g in zip(keys, (first_gossip, second_gossip), strict=True)
                 }
                 for i, host in enumerate((first, second)):
                     streams.serve_root_proofs(host, fake_worker(i))
@@ -223,7 +225,10 @@ def test_a_requester_takes_no_forged_root_proof_from_the_workers(
                 with trio.fail_after(WAIT_S):
                     while invalid_proof_rejections(requester) < 1:
                         await trio.sleep(POLL_S)
-                assert handle.state is not JobState.COMPLETE
+                assert handle.report()["state"] != JobState.COMPLETE.value
+                assert reopen(requester, handle.job).job == handle.job
+                with pytest.raises(UnknownJobError):
+                    reopen(requester, bytes(32))
                 await handle.cancel("done")
 
     trio.run(scenario)

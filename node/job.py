@@ -149,6 +149,21 @@ class JobRunner:
         self.received = store.received_nodes(self.job)
         for digest in [*self.own.values(), *self.received.values()]:
             self.inputs.servable[digest] = BlobKind.NODE
+        if self.is_requester:
+            self._serve_job_blobs()
+
+    def _serve_job_blobs(self) -> None:
+        """A requester serves its job's blobs again after a restart: they are in its store since
+        `submit`, and its workers cannot fetch them from anyone else."""
+        body = self.progress.body
+        servable = self.inputs.servable
+        servable[body.circuit] = BlobKind.CIRCUIT
+        servable[body.z0] = BlobKind.STATE
+        servable[body.inputs] = BlobKind.INPUT_INDEX
+        index = self.node.blobs.get(BlobKind.INPUT_INDEX, body.inputs)
+        if index is not None:
+            for digest in content.parse_input_index(index, body.inputs, body.steps):
+                servable[digest] = BlobKind.STEP_INPUT
 
     # Life cycle
 

@@ -8,6 +8,8 @@ import dataclasses
 import hashlib
 import itertools
 import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -30,7 +32,7 @@ from node.datadir import open_data_dir
 from node.errors import UnknownJobError
 from node.net import streams
 from node.net.gossip import Gossip, open_gossip
-from node.net.host import open_host
+from node.net.host import Host, open_host
 from node.requester import JobHandle, JobResult, PreparedJob, open_requester, reopen, submit
 from node.runtime import Node
 from protocol import content, messages, signing, transport
@@ -130,6 +132,78 @@ def test_a_requester_restarted_after_submitting_gets_its_proof(tmp_path: Path) -
         assert again == result
 
 
+@dataclasses.dataclass
+class FakeWorkers:
+    """Two raw peers listed as a job's workers: they claim their positions and answer root
+    requests from a script (`answers`, by signer; nothing when none is set), counting them."""
+
+    keys: list[SigningKey]
+    hosts: list[Host]
+    gossips: list[Gossip]
+    asked: list[int] = dataclasses.field(default_factory=lambda: [0, 0])
+    answers: dict[int, list[bytes | None]] = dataclasses.field(default_factory=dict)
+    seqs: itertools.count[int] = dataclasses.field(default_factory=lambda: itertools.count(1))
+
+    def index_of(self, public_key: bytes) -> int:
+        return next(i for i, k in enumerate(self.keys) if k.verify_key.encode() == public_key)
+
+    def script(self, i: int, answers: list[bytes | None]) -> None:
+        self.answers[i], self.asked[i] = answers, 0
+
+    def sign(self, body: Body, i: int) -> bytes:
+        ttl = 60_000 if isinstance(body, CapacityAnnouncement) else TTL_MS
+        message = signing.sign(body, self.keys[i], seq=next(self.seqs), expires_ms=now_ms() + ttl)
+        return messages.encode(message)
+
+    async def connect(self, requester: Node) -> None:
+        for host in self.hosts:
+            await host.connect(requester.host.listen_addrs()[0])
+
+    async def take(self, requester: Node, prepared: PreparedJob) -> JobHandle:
+        """Announces both workers' capacity, has ``requester`` submit the job to them, and
+        claims every position."""
+        for i, gossip in enumerate(self.gossips):
+            await subscribed(gossip, requester.host.peer_id, transport.ANNOUNCE_TOPIC)
+            capacity = self.sign(CapacityAnnouncement(WORKER_CPS, 0, 1), i)
+            await gossip.pubsub.publish(transport.ANNOUNCE_TOPIC, capacity)
+        handle = await submit(requester, prepared, workers=2, wait_s=WAIT_S)
+        topic = transport.job_topic(handle.job)
+        positions = handle.report()["positions"]
+        assert isinstance(positions, list)
+        for p in positions:
+            i = self.index_of(bytes.fromhex(p["owner"]))
+            await subscribed(self.gossips[i], requester.host.peer_id, topic)
+            claim = ClaimAck(handle.job, p["range"][0], p["range"][1])
+            await self.gossips[i].pubsub.publish(topic, self.sign(claim, i))
+        with trio.fail_after(WAIT_S):
+            await all_claimed(handle)
+        return handle
+
+
+@asynccontextmanager
+async def fake_workers() -> AsyncIterator[FakeWorkers]:
+    keys = [SigningKey.generate() for _ in range(2)]
+    async with AsyncExitStack() as stack:
+        hosts = [await stack.enter_async_context(open_host(k, LOOPBACK)) for k in keys]
+        gossips = [await stack.enter_async_context(open_gossip(h)) for h in hosts]
+        fakes = FakeWorkers(keys, hosts, gossips)
+        for i, host in enumerate(hosts):
+
+            async def lookup(job: bytes, asker: bytes, i: int = i) -> bytes | None:
+                fakes.asked[i] += 1
+                script = fakes.answers.get(i, [None])
+                return script[min(fakes.asked[i], len(script)) - 1]
+
+            streams.serve_root_proofs(host, lookup)
+        yield fakes
+
+
+def owner_of(handle: JobHandle, fakes: FakeWorkers, index: int) -> int:
+    positions = handle.report()["positions"]
+    assert isinstance(positions, list)
+    return fakes.index_of(bytes.fromhex(next(p["owner"] for p in positions if p["index"] == index)))
+
+
 def test_a_requester_takes_no_forged_root_proof_from_the_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -139,77 +213,32 @@ def test_a_requester_takes_no_forged_root_proof_from_the_workers(
     nobody is rejected; then the owner's signed root proof with a proof that does not verify is
     taken, verified in full and rejected, as if it had come on the job's topic."""
     monkeypatch.setattr(node.job, "ROOT_ASK_S", 0.2)
-    keys = [SigningKey.generate() for _ in range(2)]
-    asked = [0, 0]
-    answers: dict[bytes, list[bytes | None]] = {}
-
-    def fake_worker(i: int) -> streams.RootLookup:
-        async def lookup(job: bytes, asker: bytes) -> bytes | None:
-            asked[i] += 1
-            script = answers.get(keys[i].verify_key.encode(), [None])
-            return script[min(asked[i], len(script)) - 1]
-
-        return lookup
 
     async def scenario() -> None:
         with open_data_dir(tmp_path / "requester") as data_dir:
             async with (
+                fake_workers() as fakes,
                 open_requester(SigningKey.generate(), data_dir, listen=LOOPBACK) as requester,
-                open_host(keys[0], LOOPBACK) as first,
-                open_host(keys[1], LOOPBACK) as second,
-                open_gossip(first) as first_gossip,
-                open_gossip(second) as second_gossip,
             ):
-                gossip_of = {
-                    k.verify_key.encode(): g
-                    for k, g in zip(keys, (first_gossip, second_gossip), strict=True)
-                }
-                for i, host in enumerate((first, second)):
-                    streams.serve_root_proofs(host, fake_worker(i))
-                    await host.connect(requester.host.listen_addrs()[0])
-                seqs = itertools.count(1)
-
-                def sign(body: Body, signer: SigningKey) -> bytes:
-                    ttl = 60_000 if isinstance(body, CapacityAnnouncement) else TTL_MS
-                    message = signing.sign(body, signer, seq=next(seqs), expires_ms=now_ms() + ttl)
-                    return messages.encode(message)
-
-                for signer in keys:
-                    gossip = gossip_of[signer.verify_key.encode()]
-                    await subscribed(gossip, requester.host.peer_id, transport.ANNOUNCE_TOPIC)
-                    capacity = sign(CapacityAnnouncement(WORKER_CPS, 0, 1), signer)
-                    await gossip.pubsub.publish(transport.ANNOUNCE_TOPIC, capacity)
-                handle = await submit(requester, builtin_job(2), workers=2, wait_s=WAIT_S)
-                topic = transport.job_topic(handle.job)
-                positions = handle.report()["positions"]
-                assert isinstance(positions, list)
-                owners = {p["index"]: bytes.fromhex(p["owner"]) for p in positions}
-                signer_of = {k.verify_key.encode(): k for k in keys}
-                for p in positions:
-                    claim = ClaimAck(handle.job, p["range"][0], p["range"][1])
-                    gossip = gossip_of[owners[p["index"]]]
-                    await subscribed(gossip, requester.host.peer_id, topic)
-                    await gossip.pubsub.publish(topic, sign(claim, signer_of[owners[p["index"]]]))
-                with trio.fail_after(WAIT_S):
-                    await all_claimed(handle)
-
-                owner, other = signer_of[owners[1]], signer_of[owners[2]]
+                await fakes.connect(requester)
+                handle = await fakes.take(requester, builtin_job(2))
+                owner = owner_of(handle, fakes, 1)
+                other = 1 - owner
                 node_hash = hashlib.sha256(b"root node").digest()
                 root = RootProof(handle.job, node_hash, bytes(32), b"not a proof")
-                broken = messages.decode(sign(root, owner))
+                broken = messages.decode(fakes.sign(root, owner))
                 broken = dataclasses.replace(broken, signature=bytes(64))
-                forgeries = [
-                    sign(root, other),
+                forgeries: list[bytes | None] = [
+                    fakes.sign(root, other),
                     b"\xa1\x00garbage",
-                    sign(dataclasses.replace(root, job=bytes(32)), owner),
+                    fakes.sign(dataclasses.replace(root, job=bytes(32)), owner),
                     messages.encode(broken),
                 ]
-                index = keys.index(owner)
-                answers[owners[1]], asked[index] = [*forgeries, None], 0
+                fakes.script(owner, [*forgeries, None])
                 with trio.fail_after(WAIT_S):
                     # A round asks the owner first: its 6th request comes after the 4th
                     # forgery's round ended (and one more whose answer was nothing).
-                    while asked[index] < len(forgeries) + 2:
+                    while fakes.asked[owner] < len(forgeries) + 2:
                         await trio.sleep(POLL_S)
                 report = handle.report()
                 assert report["root"] is False
@@ -221,7 +250,7 @@ def test_a_requester_takes_no_forged_root_proof_from_the_workers(
                     for _, data, _ in requester.jobstore.events(handle.job)
                 )
 
-                answers[owners[1]], asked[index] = [sign(root, owner)], 0
+                fakes.script(owner, [fakes.sign(root, owner)])
                 with trio.fail_after(WAIT_S):
                     while invalid_proof_rejections(requester) < 1:
                         await trio.sleep(POLL_S)
@@ -230,6 +259,44 @@ def test_a_requester_takes_no_forged_root_proof_from_the_workers(
                 with pytest.raises(UnknownJobError):
                     reopen(requester, bytes(32))
                 await handle.cancel("done")
+
+    trio.run(scenario)
+
+
+def test_a_restarted_requester_serves_its_blobs_and_asks_for_the_root_at_once(
+    tmp_path: Path,
+) -> None:
+    """A requester that stops right after submitting, before its workers fetched their inputs:
+    started again, it serves the job's blobs as before and asks position 1's owner for the root
+    proof without waiting for its periodic round (30 s)."""
+    prepared = builtin_job(2)
+    key = SigningKey.generate()
+
+    async def scenario() -> None:
+        async with fake_workers() as fakes:
+            with open_data_dir(tmp_path / "requester") as data_dir:
+                async with open_requester(key, data_dir, listen=LOOPBACK) as requester:
+                    await fakes.connect(requester)
+                    handle = await fakes.take(requester, prepared)
+            owner = owner_of(handle, fakes, 1)
+            fakes.script(owner, [None])
+            # Started again, it dials its peers (they still count the old connection as open).
+            bootstrap = [host.listen_addrs()[0] for host in fakes.hosts]
+            with open_data_dir(tmp_path / "requester") as data_dir:
+                async with open_requester(
+                    key, data_dir, listen=LOOPBACK, bootstrap=bootstrap
+                ) as requester:
+                    with trio.fail_after(WAIT_S):
+                        while fakes.asked[owner] < 1:
+                            await trio.sleep(POLL_S)
+                    step = hashlib.sha256(prepared.inputs[1]).digest()
+                    served = await streams.fetch_blob(
+                        fakes.hosts[owner], requester.host.peer_id, handle.job, step, 1 << 24
+                    )
+                    assert served == prepared.inputs[1]
+                    reopened = reopen(requester, handle.job)
+                    assert reopened.report()["root"] is False
+                    await reopened.cancel("done")
 
     trio.run(scenario)
 

@@ -239,14 +239,15 @@ def reopen(node: Node, job: bytes) -> JobHandle:
                 "directory it was submitted from?"
             ) from None
         runner = JobRunner(node, JobProgress(messages.decode(record.announcement)))
-        runner.restore()
-        if runner.state not in TERMINAL_JOB_STATES:
-            raise JobFailedError(
-                f"job {job.hex()} stopped on this node without ending ({runner.state.value}); "
-                "restart the node to resume it"
-            )
-        runner.ended.set()
-    if runner.progress.requester != node.public_key:
+        if runner.is_requester:
+            runner.restore()
+            if runner.state not in TERMINAL_JOB_STATES:
+                raise JobFailedError(
+                    f"job {job.hex()} stopped on this node without ending "
+                    f"({runner.state.value}); restart the node to resume it"
+                )
+            runner.ended.set()
+    if not runner.is_requester:
         raise UnknownJobError(f"job {job.hex()} was submitted by another node, not this one")
     return JobHandle(node, runner)
 

@@ -85,3 +85,7 @@ class NoWorkersError(NodeError):
 
 class JobFailedError(NodeError):
     """A job ended without a valid root proof: cancelled, expired, or out of standbys."""
+
+
+class UnknownJobError(NodeError):
+    """A job id this node's job database does not hold as one it requested."""

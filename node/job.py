@@ -14,7 +14,10 @@ A `JobRunner` holds the job's shared view (`protocol.progress.JobProgress`) and 
   fails is rejected with the signed delivery as evidence, which passes the sender's position to
   its successor (§8.2). A receiver whose sender misses its deadline rejects it with its claim.
 * **Requester.** It serves the job's blobs, verifies the root proof and rejects a late or invalid
-  one (it judges position 1).
+  one (it judges position 1). Gossip does not replay what a stopped node missed, so a requester
+  without a root proof also asks the workers for the one they recorded (§9.3 root stream): at
+  once when it resumes the job after a restart, before it judges position 1's deadline, and
+  periodically while the job is live.
 * **Everyone.** Positions left unclaimed at their claim deadline pass to their successors; the
   job ends complete (a valid root proof), cancelled, expired or failed (no standby left).
 
@@ -78,6 +81,13 @@ MAX_REPORTED_REJECTIONS = 256
 """Rejections kept for the job's report: enough for any honest job, bounded for a hostile one."""
 CLAIM_REPEATS_S = (0.0, 3.0, 7.0)
 """When a claim is published, and repeated, after the position's work starts."""
+ROOT_ASK_S = 30.0
+"""How often a requester without a root proof asks the workers for one."""
+ROOT_RETRY_S = 2.0
+"""How soon a resumed requester asks again when no worker could be reached (it is still
+connecting to its peers): until one answers, it does not judge position 1's deadline."""
+ROOT_ASK_PEERS = 16
+"""Workers asked for the root proof per round: position 1's owner first, then the others."""
 
 _ADVANCE_TO: dict[JobState, tuple[JobEvent, ...]] = {
     JobState.PROVING: (JobEvent.CLAIM_WINDOW_CLOSED,),
@@ -93,7 +103,7 @@ _ADVANCE_TO: dict[JobState, tuple[JobEvent, ...]] = {
 class JobRunner:
     """This node's part in one job; `run` it in the node's nursery until the job ends."""
 
-    def __init__(self, node: Node, progress: JobProgress) -> None:
+    def __init__(self, node: Node, progress: JobProgress, *, resumed: bool = False) -> None:
         self.node = node
         self.progress = progress
         self.job = progress.job
@@ -109,11 +119,14 @@ class JobRunner:
         self.result: Statement | None = None
         self.ended = trio.Event()
         self.ended_why = ""
+        self.resumed = resumed
+        """Restored at the node's start: messages may have been missed while it was down."""
         self._changed = trio.Event()
         self._work: dict[int, trio.CancelScope] = {}
         self._judged: set[tuple[int, bytes]] = set()
         self._slot = False
         self._nursery: trio.Nursery | None = None
+        self._root_asked = not resumed
 
     # Construction from the database
 
@@ -137,6 +150,21 @@ class JobRunner:
         self.received = store.received_nodes(self.job)
         for digest in [*self.own.values(), *self.received.values()]:
             self.inputs.servable[digest] = BlobKind.NODE
+        if self.is_requester:
+            self._serve_job_blobs()
+
+    def _serve_job_blobs(self) -> None:
+        """A requester serves its job's blobs again after a restart: they are in its store since
+        `submit`, and its workers cannot fetch them from anyone else."""
+        body = self.progress.body
+        servable = self.inputs.servable
+        servable[body.circuit] = BlobKind.CIRCUIT
+        servable[body.z0] = BlobKind.STATE
+        servable[body.inputs] = BlobKind.INPUT_INDEX
+        index = self.node.blobs.get(BlobKind.INPUT_INDEX, body.inputs)
+        if index is not None:
+            for digest in content.parse_input_index(index, body.inputs, body.steps):
+                servable[digest] = BlobKind.STEP_INPUT
 
     # Life cycle
 
@@ -149,6 +177,8 @@ class JobRunner:
                 nursery.start_soon(self._watch)
                 if self.is_requester and self.progress.root is not None and self.result is None:
                     nursery.start_soon(self._check_root, self.progress.root)
+                if self.is_requester and self.state not in TERMINAL_JOB_STATES:
+                    nursery.start_soon(self._seek_root)
                 self._start_owned()
                 await self.ended.wait()
                 nursery.cancel_scope.cancel()
@@ -306,6 +336,8 @@ class JobRunner:
         for index in self._judged_positions():
             if self._delivered(index) or now <= progress.due(index):
                 continue
+            if index == 1 and not self._root_asked:
+                continue  # position 1 may have delivered while this requester was down
             offender = progress.owner(index)
             claim = progress.claims.get(index)
             if claim is None or (index, offender) in self._judged:
@@ -649,23 +681,101 @@ class JobRunner:
             # A worker's check only decides when it stops keeping its nodes; the requester's
             # decides the job, so on a shared machine the requester's goes first.
             await trio.sleep(WORKER_ROOT_CHECK_DELAY_S)
-        await self.inputs.prepare()
         try:
-            statement = await retrying(
-                lambda: self.node.proving.verify_proof(self.inputs.circuit_ref(), body.proof)
-            )
-            expected = (self.job, 0, self.progress.body.steps, self.inputs.z0)
-            got = (statement.ctx, statement.a, statement.b, statement.z_a)
-            if got != expected:
-                raise InvalidProofError("the proof states another job, range or initial state")
-            if content.encode_state(statement.z_b) != body.result:
-                raise InvalidProofError("the proof's final state is not the announced result")
+            statement = await self._verify_root(body)
         except InvalidProofError as error:
             if self.is_requester:
                 await self._reject(message, RejectReason.INVALID_PROOF, str(error)[:200])
             return
         self.result = statement
         self.finish(JobState.COMPLETE, "root proof verified")
+
+    async def verified_root(self) -> Statement:
+        """The statement of the recorded root proof, verified again on this node (a requester
+        holds the circuit and z0, so no network is needed); `InvalidProofError` if no root proof
+        is recorded or it fails."""
+        root = self.progress.root
+        if root is None:
+            raise InvalidProofError(f"no root proof is recorded for job {self.job.hex()}")
+        assert isinstance(root.body, RootProof)
+        return await self._verify_root(root.body)
+
+    async def _verify_root(self, body: RootProof) -> Statement:
+        """The root proof's statement, checked to be the job's: `InvalidProofError` if not."""
+        await self.inputs.prepare()
+        statement = await retrying(
+            lambda: self.node.proving.verify_proof(self.inputs.circuit_ref(), body.proof)
+        )
+        expected = (self.job, 0, self.progress.body.steps, self.inputs.z0)
+        got = (statement.ctx, statement.a, statement.b, statement.z_a)
+        if got != expected:
+            raise InvalidProofError("the proof states another job, range or initial state")
+        if content.encode_state(statement.z_b) != body.result:
+            raise InvalidProofError("the proof's final state is not the announced result")
+        return statement
+
+    async def _seek_root(self) -> None:
+        """The requester asks the workers for a root proof it may have missed: at once for a
+        resumed job (position 1's deadline is judged only once a worker answered), then every
+        `ROOT_ASK_S` while the job is live and no root proof is being checked."""
+        if not self.resumed:
+            await trio.sleep(ROOT_ASK_S)
+        while True:
+            if self.progress.root is None:
+                answered = await self._ask_for_root()
+                self._root_asked = self._root_asked or answered
+            await trio.sleep(ROOT_ASK_S if self._root_asked else ROOT_RETRY_S)
+
+    async def _ask_for_root(self) -> bool:
+        """Asks `_root_holders` in turn until one answers with a root proof that applies: signed
+        by position 1's current owner (`rules.check_root_proof`), for this job, not expired. It
+        is then handled as if it came by gossip (recorded, verified, rejected if invalid); an
+        answer that does not apply is dropped, and costs position 1's owner nothing. True if
+        any worker could be reached."""
+        answered = False
+        for peer in self._root_holders():
+            try:
+                message = await self.node.fetch_root_proof(peer, self.job)
+            except NetError as error:
+                self._log(
+                    "root request failed", logging.DEBUG, peer=peer.hex()[:16], error=str(error)
+                )
+                continue
+            except ProtocolError as error:
+                answered = True
+                self._log(
+                    "root answer refused", logging.WARNING, peer=peer.hex()[:16], error=str(error)
+                )
+                continue
+            answered = True
+            if message is None:
+                continue
+            try:
+                if message.expires_ms < self.node.now_ms():
+                    raise RuleViolationError("exp", "the root proof has expired")
+                self._apply(message, self.node.now_ms(), live=True)
+            except ProtocolError as error:
+                self._log(
+                    "root answer refused",
+                    logging.WARNING,
+                    peer=peer.hex()[:16],
+                    signer=message.sender.hex()[:16],
+                    error=str(error),
+                )
+                continue
+            if self.progress.root is not None:
+                self._log("root proof recovered", peer=peer.hex()[:16])
+                break
+        return answered
+
+    def _root_holders(self) -> list[bytes]:
+        """Whom to ask for the root proof, at most `ROOT_ASK_PEERS`: position 1's owner, then
+        the other positions' owners, then the other listed workers."""
+        progress = self.progress
+        owners = [progress.owner(p.index) for p in progress.assignment.positions]
+        order = dict.fromkeys([progress.owner(1), *owners, *sorted(progress.listed)])
+        order.pop(self.me, None)
+        return list(order)[:ROOT_ASK_PEERS]
 
     # Helpers
 

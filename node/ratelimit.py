@@ -9,7 +9,9 @@ beyond that is reset before a byte of it is read (`node.net.streams.set_handler`
 The defaults follow what an honest peer needs. A worker fetches the circuit, the input index and
 one input per step of its range, all at the start of its work: bursts of a few hundred blob
 streams, then little. Fold streams carry one node per merge, a handful per job: a few a second
-is far more than honest traffic and still caps a flood.
+is far more than honest traffic and still caps a flood. Root streams answer a restarted
+requester that asks each of a job's workers for its root proof every half minute at most: a
+few at once and one a second covers a requester with its maximum of jobs on one worker.
 
 Memory is bounded: at most ``max_peers`` buckets are kept, the least recently used forgotten
 first (it is the most likely to have refilled; a forgotten peer starts again with a full
@@ -25,6 +27,8 @@ BLOB_RATE_PER_S: Final = 50.0
 BLOB_BURST: Final = 512
 FOLD_RATE_PER_S: Final = 2.0
 FOLD_BURST: Final = 8
+ROOT_RATE_PER_S: Final = 1.0
+ROOT_BURST: Final = 16
 MAX_PEERS: Final = 4096
 
 
@@ -68,3 +72,8 @@ def blob_limiter() -> PeerRateLimiter:
 def fold_limiter() -> PeerRateLimiter:
     """The default limit on fold streams: bursts of `FOLD_BURST`, `FOLD_RATE_PER_S` after."""
     return PeerRateLimiter(FOLD_RATE_PER_S, FOLD_BURST)
+
+
+def root_limiter() -> PeerRateLimiter:
+    """The default limit on root streams: bursts of `ROOT_BURST`, `ROOT_RATE_PER_S` after."""
+    return PeerRateLimiter(ROOT_RATE_PER_S, ROOT_BURST)

@@ -12,6 +12,10 @@ position passes to its successor (§6.7) — the requester gets a valid proof or
         # prepared = prepare_recorded_job(recorded_package(r1cs), [wtns_bytes, ...], z0)
         handle = await submit(node, prepared, workers=4)
         result = await handle.wait()        # verified: result.statement, result.proof
+
+A requester that stops after submitting gets its proof when it starts again with the same key
+and data directory: the node resumes the job, asks the workers for a root proof it missed, and
+`reopen(node, handle.job)` is the job's handle again.
 """
 
 from __future__ import annotations
@@ -33,14 +37,22 @@ from crypto.errors import CryptoError
 from crypto.tree.node import Statement
 from node.blobstore import BlobKind
 from node.datadir import DataDir
-from node.errors import JobFailedError, JobSpecError, NoWorkersError, RecordedWitnessError
+from node.errors import (
+    InvalidProofError,
+    JobFailedError,
+    JobSpecError,
+    JobStoreError,
+    NoWorkersError,
+    RecordedWitnessError,
+    UnknownJobError,
+)
 from node.job import JobRunner
 from node.runtime import Node, NodeSettings, open_node
 from protocol import content, messages, transport
 from protocol.assignment import assign
 from protocol.content import RecordedStepInput, StepInput
 from protocol.errors import ProtocolError
-from protocol.lifecycle import JobState
+from protocol.lifecycle import TERMINAL_JOB_STATES, JobState
 from protocol.limits import MAX_TTL_MS, MAX_WORKERS, NONCE_BYTES
 from protocol.messages import (
     Cancel,
@@ -50,6 +62,7 @@ from protocol.messages import (
     RootProof,
     WorkerEntry,
 )
+from protocol.progress import JobProgress
 from protocol.schedule import deadlines
 
 WORKER_WAIT_S: Final = 30.0
@@ -189,10 +202,19 @@ class JobHandle:
         }
 
     async def wait(self) -> JobResult:
-        """The verified result; `JobFailedError` if the job was cancelled, expired or failed."""
+        """The verified result; `JobFailedError` if the job was cancelled, expired or failed.
+        A job that completed before this handle was made (`reopen`) has its recorded root proof
+        verified again here, without the network."""
         await self._runner.ended.wait()
         statement = self._runner.result
         root = self._runner.progress.root
+        if statement is None and root is not None and self._runner.state is JobState.COMPLETE:
+            try:
+                statement = await self._runner.verified_root()
+            except InvalidProofError as error:
+                raise JobFailedError(
+                    f"job {self.job.hex()}: the recorded root proof no longer verifies ({error})"
+                ) from None
         if statement is None or root is None:
             raise JobFailedError(
                 f"job {self.job.hex()} ended {self._runner.state.value}: {self._runner.ended_why}"
@@ -262,10 +284,29 @@ async def submit(
 
 
 def reopen(node: Node, job: bytes) -> JobHandle:
-    """The handle of a job this node announced and still runs (restored at its start)."""
+    """The handle of a job this node submitted before it was restarted (same key and data
+    directory): a live job was resumed when the node started, an ended one is read back from
+    the job database. `UnknownJobError` if the database holds no job ``job`` of this node's."""
     runner = node.runners.get(job)
     if runner is None:
-        raise JobFailedError(f"job {job.hex()} is not running on this node")
+        try:
+            record = node.jobstore.job(job)
+        except JobStoreError:
+            raise UnknownJobError(
+                f"job {job.hex()} is not in this node's job database; is this the data "
+                "directory it was submitted from?"
+            ) from None
+        runner = JobRunner(node, JobProgress(messages.decode(record.announcement)))
+        if runner.is_requester:
+            runner.restore()
+            if runner.state not in TERMINAL_JOB_STATES:
+                raise JobFailedError(
+                    f"job {job.hex()} stopped on this node without ending "
+                    f"({runner.state.value}); restart the node to resume it"
+                )
+            runner.ended.set()
+    if not runner.is_requester:
+        raise UnknownJobError(f"job {job.hex()} was submitted by another node, not this one")
     return JobHandle(node, runner)
 
 

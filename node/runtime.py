@@ -3,15 +3,16 @@
 `open_node` wires the parts together for the duration of a block (everything is closed when it
 ends, whatever happened inside it):
 
-* the libp2p host with Noise and yamux, GossipSub with the node's peer scores, the fold, blob
-  and peer-exchange stream protocols, and discovery from the bootstrap peers (`node.net`);
+* the libp2p host with Noise and yamux, GossipSub with the node's peer scores, the fold, blob,
+  root and peer-exchange stream protocols, and discovery from the bootstrap peers (`node.net`);
 * the announce topic: capacity announcements are kept (a requester picks workers from them),
   a job announcement that lists this node (or that it made) starts a `node.job.JobRunner` on
   the job's own topic;
 * this node's capacity announcements (SPEC §5.1), re-published when its numbers change and
   before the previous one expires, if it proves at all;
 * the job database and blob store of the data directory: jobs that had not ended when the node
-  stopped are restored and resumed at start.
+  stopped are restored and resumed at start, and the root proof each job recorded is served
+  to the job's participants, after the job ended too (a requester that was down catches up).
 
 The requester's side (`node.requester`) and `novanode start` (`node.commands.start`) both run
 on a `Node`; a requester that does not prove announces no capacity and claims nothing.
@@ -35,6 +36,7 @@ from node.api import NodeStatus, PeerInfo
 from node.blobstore import BLOB_LIMITS, BlobKind, BlobStore
 from node.capacity import ANNOUNCE_TTL_MS, Capacity
 from node.datadir import DataDir
+from node.errors import JobStoreError
 from node.job import JobRunner
 from node.jobstore import JobRecord, JobStore
 from node.logs import log_event
@@ -175,6 +177,9 @@ class Node:
         self.metrics.bytes_received.inc(len(blob))
         return blob
 
+    async def fetch_root_proof(self, peer: bytes, job: bytes) -> SignedMessage | None:
+        return await streams.fetch_root_proof(self.host, identity.peer_id(peer), job)
+
     def refresh_job_metrics(self) -> None:
         counts: dict[str, int] = {}
         for record in self.jobstore.jobs():
@@ -239,7 +244,7 @@ class Node:
             if announcement.expires_ms < now:
                 self.jobstore.advance_job(record.id, JobEvent.EXPIRE, now)
                 continue
-            runner = JobRunner(self, JobProgress(announcement))
+            runner = JobRunner(self, JobProgress(announcement), resumed=True)
             runner.restore()
             log_event(
                 logger,
@@ -344,6 +349,24 @@ class Node:
             self.metrics.bytes_sent.inc(len(blob))
         return blob
 
+    async def _lookup_root(self, job: bytes, asker: bytes) -> bytes | None:
+        """The latest root proof recorded for ``job``, live or ended, if ``asker`` is the job's
+        requester or one of its listed workers (SPEC §9.3)."""
+        try:
+            record = self.jobstore.job(job)
+        except JobStoreError:
+            return None
+        announcement = messages.decode(record.announcement)
+        body = announcement.body
+        assert isinstance(body, JobAnnouncement)
+        if asker != announcement.sender and all(w.peer != asker for w in body.workers):
+            return None
+        for _, data, _ in reversed(self.jobstore.events(job)):
+            if data is not None and messages.decode(data).type == "root":
+                self.metrics.bytes_sent.inc(len(data))
+                return data
+        return None
+
     def _check_fold(self, message: SignedMessage) -> None:
         job = getattr(message.body, "job", None)
         runner = None if job is None else self.runners.get(job)
@@ -386,6 +409,7 @@ async def open_node(settings: NodeSettings) -> AsyncIterator[Node]:
         refused = metrics.count_stream_refusal
         streams.serve_blobs(host, node._lookup_blob, on_refused=refused)
         streams.serve_folds(host, node._on_fold, node._check_fold, on_refused=refused)
+        streams.serve_root_proofs(host, node._lookup_root, on_refused=refused)
         discovery.serve_peers(host, on_refused=refused)
         announcements = await gossip.join(transport.ANNOUNCE_TOPIC, node._check_announce)
         nursery.start_soon(node._consume_announcements, announcements)

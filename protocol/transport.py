@@ -24,6 +24,7 @@ ANNOUNCE_TOPIC: Final = f"novanode/{PROTOCOL_VERSION}/announce"
 FOLD_PROTOCOL: Final = f"/novanode/{PROTOCOL_VERSION}/fold"
 BLOB_PROTOCOL: Final = f"/novanode/{PROTOCOL_VERSION}/blob"
 PEERS_PROTOCOL: Final = f"/novanode/{PROTOCOL_VERSION}/peers"
+ROOT_PROTOCOL: Final = f"/novanode/{PROTOCOL_VERSION}/root"
 
 CHANNEL_OF: Final[dict[str, Channel]] = {
     "capacity": Channel.ANNOUNCE_TOPIC,
@@ -40,6 +41,7 @@ CHANNEL_OF: Final[dict[str, Channel]] = {
 MESSAGE_HEADER_BYTES: Final = 4
 BLOB_HEADER_BYTES: Final = 8
 BLOB_REQUEST_BYTES: Final = 2 * HASH_BYTES
+ROOT_REQUEST_BYTES: Final = HASH_BYTES
 
 
 def job_topic(job: bytes) -> str:
@@ -80,6 +82,19 @@ def parse_blob_request(data: bytes) -> tuple[bytes, bytes]:
     if len(data) != BLOB_REQUEST_BYTES:
         raise MalformedError("blob_request", f"a blob request is {BLOB_REQUEST_BYTES} bytes")
     return data[:HASH_BYTES], data[HASH_BYTES:]
+
+
+def root_request(job: bytes) -> bytes:
+    """What a peer writes on a root stream: the id of the job whose root proof it wants."""
+    _check_hash(job, "job")
+    return job
+
+
+def parse_root_request(data: bytes) -> bytes:
+    """The job id of a root request."""
+    if len(data) != ROOT_REQUEST_BYTES:
+        raise MalformedError("root_request", f"a root request is {ROOT_REQUEST_BYTES} bytes")
+    return data
 
 
 def blob_header(size: int) -> bytes:

@@ -3,13 +3,14 @@ processes (`swarm.py`) and verifies their root proofs offline, as anyone holding
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import trio
 from nacl.signing import SigningKey
 
-from crypto.circuit.package import builtin_package, load_package
+from crypto.circuit.package import builtin_package, circom_package, load_package
 from crypto.snark import compressed
 from crypto.snark.encoding import decode_proof
 from crypto.tree.node import Statement
@@ -18,6 +19,7 @@ from node.datadir import open_data_dir
 from node.requester import JobHandle, JobResult, PreparedJob, open_requester, prepare_job, submit
 
 BUILTIN = "builtin:cubic?log2=4"
+CIRCOM = Path(__file__).resolve().parent / "fixtures" / "circom" / "poseidon_chain"
 LOOPBACK = "/ip4/127.0.0.1/tcp/0"
 JOB_TIMEOUT_S = 240.0
 
@@ -26,6 +28,21 @@ During = Callable[[JobHandle], Awaitable[None]]
 
 def builtin_job(steps: int) -> PreparedJob:
     return prepare_job(builtin_package(BUILTIN), [3], [None] * steps)
+
+
+def circom_job() -> PreparedJob:
+    """The circom fixture's job: 16 steps of a Poseidon chain (its trace holds the final state)."""
+    package = circom_package(
+        (CIRCOM / "poseidon_chain.r1cs").read_bytes(), (CIRCOM / "poseidon_chain.wasm").read_bytes()
+    )
+    z0 = [int(v) for v in json.loads((CIRCOM / "z0.json").read_text())]
+    advice = json.loads((CIRCOM / "advice.json").read_text())
+    return prepare_job(package, z0, advice)
+
+
+def circom_trace_final_state() -> list[int]:
+    trace = json.loads((CIRCOM / "trace.json").read_text())
+    return [int(v) for v in trace["zN"]]
 
 
 def verify_offline(prepared: PreparedJob, result: JobResult) -> Statement:

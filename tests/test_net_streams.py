@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import os
@@ -31,9 +32,16 @@ from node.net.host import Host, open_host
 from node.net.streams import Timeouts
 from node.ratelimit import PeerRateLimiter
 from protocol import messages, transport
-from protocol.errors import ContentMismatchError, RuleViolationError, WrongTypeError
+from protocol.errors import (
+    BadSignatureError,
+    ContentMismatchError,
+    InconsistentFieldsError,
+    ProtocolError,
+    RuleViolationError,
+    WrongTypeError,
+)
 from protocol.limits import MAX_MESSAGE_BYTES, MiB
-from protocol.messages import FoldDelivery, SignedMessage
+from protocol.messages import FoldDelivery, RootProof, SignedMessage
 
 JOB = hashlib.sha256(b"a job").digest()
 QUICK = Timeouts(idle_s=0.5, transfer_s=5.0)
@@ -122,6 +130,49 @@ def test_fetch_blob_checks_length_limit_and_hash() -> None:
                 await streams.fetch_blob(client, peer, bytes(32), address, 4 * MiB, QUICK)
             with pytest.raises(ContentMismatchError):
                 await streams.fetch_blob(client, peer, JOB, bytes(32), 4 * MiB, QUICK)
+
+    run(scenario)
+
+
+def test_fetch_root_proof_takes_only_a_signed_root_proof_of_the_job() -> None:
+    """The client of the root protocol: nothing when the server has nothing; a signed root
+    proof of the job asked for, relayed by a server that did not sign it; and a refusal of
+    bytes that are no message, another type, another job's root or a broken signature."""
+
+    async def scenario() -> None:
+        async with two_hosts() as (client, server):
+            root = RootProof(JOB, bytes(32), bytes(32), b"proof")
+            relayed = signed(root, key("position 1"), 7)
+            other_root = dataclasses.replace(root, job=b"b" * 32)
+            broken = dataclasses.replace(
+                signed(other_root, key("position 1"), 8), signature=bytes(64)
+            )
+            answers = {
+                JOB: messages.encode(relayed),
+                b"g" * 32: b"\xa1\x00garbage",
+                b"f" * 32: messages.encode(fold("position 1", b"node")),
+                b"o" * 32: messages.encode(relayed),  # another job's root proof
+                b"b" * 32: messages.encode(broken),
+            }
+            asked: list[bytes] = []
+
+            async def lookup(job: bytes, asker: bytes) -> bytes | None:
+                asked.append(asker)
+                return answers.get(job)
+
+            streams.serve_root_proofs(server, lookup, QUICK)
+            peer = server.peer_id
+            assert await streams.fetch_root_proof(client, peer, JOB, QUICK) == relayed
+            assert asked == [client.public_key]
+            assert await streams.fetch_root_proof(client, peer, bytes(32), QUICK) is None
+            with pytest.raises(ProtocolError):
+                await streams.fetch_root_proof(client, peer, b"g" * 32, QUICK)
+            with pytest.raises(WrongTypeError):
+                await streams.fetch_root_proof(client, peer, b"f" * 32, QUICK)
+            with pytest.raises(InconsistentFieldsError):
+                await streams.fetch_root_proof(client, peer, b"o" * 32, QUICK)
+            with pytest.raises(BadSignatureError):
+                await streams.fetch_root_proof(client, peer, b"b" * 32, QUICK)
 
     run(scenario)
 

@@ -9,23 +9,20 @@ import sqlite3
 from pathlib import Path
 
 import trio
-from job_harness import BUILTIN, builtin_job, request, verify_offline
+from job_harness import (
+    BUILTIN,
+    CIRCOM,
+    builtin_job,
+    circom_job,
+    circom_trace_final_state,
+    request,
+    verify_offline,
+)
 from swarm import NodeProcess, Swarm, swarm
 
-from crypto.circuit.package import builtin_package, circom_package, recorded_package
+from crypto.circuit.package import builtin_package, recorded_package
 from node.misbehaviour import ENVIRONMENT_VARIABLE
-from node.requester import JobHandle, PreparedJob, prepare_job, prepare_recorded_job
-
-CIRCOM = Path(__file__).resolve().parent / "fixtures" / "circom" / "poseidon_chain"
-
-
-def circom_job() -> PreparedJob:
-    package = circom_package(
-        (CIRCOM / "poseidon_chain.r1cs").read_bytes(), (CIRCOM / "poseidon_chain.wasm").read_bytes()
-    )
-    z0 = [int(v) for v in json.loads((CIRCOM / "z0.json").read_text())]
-    advice = json.loads((CIRCOM / "advice.json").read_text())
-    return prepare_job(package, z0, advice)
+from node.requester import JobHandle, prepare_job, prepare_recorded_job
 
 
 def leaves(nodes: list[NodeProcess]) -> float:
@@ -51,8 +48,7 @@ def test_four_nodes_prove_the_circom_fixture(tmp_path: Path) -> None:
         nodes = running.start_many(4)
         [(result, _)] = request(tmp_path, nodes[0].address, [prepared], workers=4)
         statement = verify_offline(prepared, result)
-        trace = json.loads((CIRCOM / "trace.json").read_text())
-        assert list(statement.z_b) == [int(v) for v in trace["zN"]]
+        assert list(statement.z_b) == circom_trace_final_state()
         assert leaves(nodes) == 16
 
 

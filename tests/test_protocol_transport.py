@@ -18,6 +18,8 @@ from protocol.transport import (
     job_topic,
     message_length,
     parse_blob_request,
+    parse_root_request,
+    root_request,
 )
 
 
@@ -66,3 +68,12 @@ def test_blob_requests_and_headers() -> None:
         blob_length(b"\x00" * 8, None, 999)
     with pytest.raises(OutOfRangeError):
         blob_header(0)
+
+
+def test_root_requests_name_one_job() -> None:
+    job = b"j" * 32
+    assert parse_root_request(root_request(job)) == job
+    with pytest.raises(OutOfRangeError):
+        root_request(b"j" * 31)
+    with pytest.raises(MalformedError):
+        parse_root_request(job + b"x")

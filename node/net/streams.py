@@ -1,4 +1,4 @@
-"""Direct streams: the fold and blob protocols of SPEC.md §9.3, framed and bounded.
+"""Direct streams: the fold, blob and root protocols of SPEC.md §9.3, framed and bounded.
 
 Everything too large for gossip travels here, so everything here is written for a peer that lies
 about lengths, stops mid-frame or never reads:
@@ -40,17 +40,18 @@ from node.net.errors import (
     TruncatedFrameError,
 )
 from node.net.host import Host
-from node.ratelimit import PeerRateLimiter, blob_limiter, fold_limiter
+from node.ratelimit import PeerRateLimiter, blob_limiter, fold_limiter, root_limiter
 from protocol import content, identity, messages, signing, transport
 from protocol.errors import (
     ContentMismatchError,
+    InconsistentFieldsError,
     MalformedError,
     OversizeError,
     ProtocolError,
     WrongTypeError,
 )
 from protocol.limits import MAX_MESSAGE_BYTES, MAX_NODE_BYTES
-from protocol.messages import FoldDelivery, SignedMessage
+from protocol.messages import FoldDelivery, RootProof, SignedMessage
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,9 @@ class Timeouts:
 
 
 DEFAULT_TIMEOUTS = Timeouts()
+ROOT_TIMEOUTS = Timeouts(idle_s=10.0, transfer_s=30.0)
+"""A root answer is one message of at most 768 KiB: a peer taking longer is not worth waiting
+for while the job's other workers could answer."""
 
 MessageCheck = Callable[[SignedMessage], None]
 """A caller's checks on a verified message before its blob is read (replay, job, sender role);
@@ -241,6 +245,42 @@ async def fetch_blob(
         return blob
 
 
+async def fetch_root_proof(
+    host: Host, peer: str, job: bytes, timeouts: Timeouts = ROOT_TIMEOUTS
+) -> SignedMessage | None:
+    """The signed root proof of ``job`` that ``peer`` recorded, or None if it has none.
+
+    The message is relayed, not the peer's own: it is signed by whoever owned position 1, so
+    §4.2's binding to the stream's peer does not apply. Its frame length is checked before the
+    body is read, it is decoded strictly and its signature verified here; whether its signer
+    owns position 1 and whether the proof holds is for the caller to judge (`node.job`).
+    """
+    stream = await open_stream(host, peer, transport.ROOT_PROTOCOL, timeouts)
+    async with resetting_on_failure(stream):
+        with transfer_deadline(timeouts):
+            await write_all(stream, transport.root_request(job), timeouts.idle_s)
+            frame = await _answer_frame(stream, timeouts.idle_s)
+        message = None if frame is None else messages.decode(frame)
+        if message is not None:
+            if not isinstance(message.body, RootProof):
+                raise WrongTypeError("type", f"a root stream carries roots, not {message.type}")
+            if message.body.job != job:
+                raise InconsistentFieldsError("body.job", "the root proof is of another job")
+            signing.verify(message)
+        await stream.close()
+        return message
+
+
+async def _answer_frame(stream: INetStream, idle_s: float) -> bytes | None:
+    """A message frame's body, or None if the peer closed the stream instead of answering."""
+    try:
+        header = await read_exactly(stream, transport.MESSAGE_HEADER_BYTES, idle_s)
+    except TruncatedFrameError:
+        return None
+    length = _checked(lambda: transport.message_length(header))
+    return await read_exactly(stream, length, idle_s)
+
+
 RefusalHook = Callable[[str, str], None]
 """Told (protocol, reason) of every served stream refused or failed, reason one of
 `REFUSAL_REASONS`, so the node can count them without this module knowing its metrics."""
@@ -252,6 +292,10 @@ or truncated frame, wrong signer); an unexpected error in the handler."""
 
 BlobLookup = Callable[[bytes, bytes], Awaitable[bytes | None]]
 """(job id, content hash) → the blob if this node serves it for that job, else None."""
+
+RootLookup = Callable[[bytes, bytes], Awaitable[bytes | None]]
+"""(job id, asking peer's public key) → the encoded signed root proof this node recorded for
+that job, if it answers that peer, else None."""
 
 FoldReceiver = Callable[[SignedMessage, bytes], Awaitable[None]]
 """What the node does with a fold delivery and its blob once they passed `receive_fold`."""
@@ -284,6 +328,38 @@ def serve_blobs(
         transport.BLOB_PROTOCOL,
         handle,
         limiter if limiter is not None else blob_limiter(),
+        on_refused,
+    )
+
+
+def serve_root_proofs(
+    host: Host,
+    lookup: RootLookup,
+    timeouts: Timeouts = ROOT_TIMEOUTS,
+    limiter: PeerRateLimiter | None = None,
+    on_refused: RefusalHook | None = None,
+) -> None:
+    """Answer root requests from ``lookup``; a job it has no answer for is refused by closing.
+
+    ``limiter`` bounds each peer's root streams (None: `node.ratelimit.root_limiter()`);
+    ``on_refused`` is told of each stream reset (see `set_handler`).
+    """
+
+    async def handle(stream: INetStream) -> None:
+        with transfer_deadline(timeouts):
+            request = await read_exactly(stream, transport.ROOT_REQUEST_BYTES, timeouts.idle_s)
+            job = transport.parse_root_request(request)
+            asker = identity.public_key_from_peer_id(remote_peer(stream).to_base58())
+            message = await lookup(job, asker)
+            if message is not None:
+                await write_message_frame(stream, message, timeouts.idle_s)
+        await stream.close()
+
+    set_handler(
+        host,
+        transport.ROOT_PROTOCOL,
+        handle,
+        limiter if limiter is not None else root_limiter(),
         on_refused,
     )
 

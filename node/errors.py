@@ -75,3 +75,8 @@ class NoWorkersError(NodeError):
 
 class JobFailedError(NodeError):
     """A job ended without a valid root proof: cancelled, expired, or out of standbys."""
+
+
+class LocalNetError(NodeError):
+    """A local network's node that did not start, exited, or did not connect to the others;
+    the message ends with the tail of its log."""

@@ -111,6 +111,10 @@ class ConstantWireError(CircomWitnessError, ValueError):
     """A witness whose wire 0 is not 1, the constant every R1CS term refers to."""
 
 
+class UnsatisfiedWitnessError(CircomWitnessError, ValueError):
+    """A witness that fits its circuit but violates one of its constraints: it proves nothing."""
+
+
 class WitnessFuelExhaustedError(WitnessComputationError):
     """A witness generator that ran out of its fuel (its bound on executed wasm instructions)
     before finishing: a circuit far larger than the bound allows, or one that loops forever."""

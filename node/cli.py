@@ -7,7 +7,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from node.commands import circuit, demo, monitor, operator, start, tree
+from node.commands import circuit, demo, monitor, operator, start, submit, tree
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("file", type=Path, metavar="FILE")
     verify.add_argument("--expect-zn", metavar="JSON", help="fail unless the final state is this")
+    verify.add_argument(
+        "--expect-job", metavar="HEX", help="fail unless the proof is of this network job"
+    )
     verify.add_argument("--r1cs", type=Path, metavar="PATH.r1cs", help="a circom proof's circuit")
     verify.add_argument(
         "--cache", type=Path, metavar="DIR", help="a directory keeping circuit shapes across runs"
@@ -101,6 +104,43 @@ def build_parser() -> argparse.ArgumentParser:
         "config-check", help="print the configuration `start` would use, or what is wrong in it"
     )
     add_node_options(config_check)
+
+    request = commands.add_parser(
+        "submit", help="ask a network for a proof of a job; writes the verified proof file"
+    )
+    request.add_argument(
+        "--bootstrap", nargs="+", required=True, metavar="MULTIADDR", help="nodes to dial"
+    )
+    request.add_argument(
+        "--circuit", required=True, metavar="builtin:NAME|PATH.r1cs", help="the step circuit"
+    )
+    inputs = request.add_mutually_exclusive_group()
+    inputs.add_argument("--wasm", type=Path, metavar="PATH.wasm", help="a circom generator")
+    inputs.add_argument(
+        "--witness-dir",
+        type=Path,
+        metavar="DIR",
+        help="a circom circuit's steps computed beforehand, one .wtns file per step",
+    )
+    request.add_argument("--z0", required=True, metavar="JSON", help="the initial state")
+    request.add_argument(
+        "--advice", type=Path, metavar="PATH.json", help="a JSON array of one input object per step"
+    )
+    request.add_argument("--steps", type=int, required=True, metavar="N")
+    request.add_argument("--out", type=Path, required=True, metavar="PROOF")
+    request.add_argument(
+        "--workers", type=int, default=1, metavar="P", help="wait for at least P workers"
+    )
+    request.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("~/.novanode/requester"),
+        metavar="DIR",
+        help="the requester's key and jobs (default ~/.novanode/requester)",
+    )
+    request.add_argument(
+        "--wait", type=float, default=30.0, metavar="S", help="how long to wait for workers"
+    )
 
     demo_command = commands.add_parser(
         "demo",
@@ -195,10 +235,30 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.command == "verify":
         return tree.verify(
-            args.file, expect_zn=args.expect_zn, r1cs=args.r1cs, cache_dir=args.cache
+            args.file,
+            expect_zn=args.expect_zn,
+            expect_job=args.expect_job,
+            r1cs=args.r1cs,
+            cache_dir=args.cache,
         )
     if args.command == "inspect":
         return tree.inspect(args.file)
+    if args.command == "submit":
+        return submit.submit(
+            submit.SubmitOptions(
+                bootstrap=args.bootstrap,
+                circuit=args.circuit,
+                wasm=args.wasm,
+                witness_dir=args.witness_dir,
+                z0=args.z0,
+                advice=args.advice,
+                steps=args.steps,
+                out=args.out,
+                workers=args.workers,
+                data_dir=args.data_dir,
+                wait_s=args.wait,
+            )
+        )
     if args.command == "keygen":
         return operator.keygen(args.data_dir, force=args.force)
     if args.command == "start":

@@ -69,6 +69,16 @@ class InvalidProofError(NodeError):
     """A compressed proof that does not decode under its circuit or does not verify."""
 
 
+class JobSpecError(NodeError):
+    """A proving request that can never be served as given: unreadable or oversized circuit,
+    a z0 or input that does not fit it, a step the circuit rejects; the message names which."""
+
+
+class RecordedWitnessError(JobSpecError):
+    """A recorded step witness a requester cannot submit: not a witness of the circuit, not
+    satisfying it, or not starting where the previous step ended; names the step."""
+
+
 class NoWorkersError(NodeError):
     """Too few eligible workers announced capacity for a job to be submitted."""
 

@@ -108,6 +108,7 @@ class JobRunner:
         self.rejections: list[SignedMessage] = []
         self.result: Statement | None = None
         self.ended = trio.Event()
+        self.ended_why = ""
         self._changed = trio.Event()
         self._work: dict[int, trio.CancelScope] = {}
         self._judged: set[tuple[int, bytes]] = set()
@@ -169,6 +170,7 @@ class JobRunner:
         if self.state in TERMINAL_JOB_STATES:
             return
         self._advance(state)
+        self.ended_why = why
         self._log("job ended", state=state.value, why=why)
         self.ended.set()
         self._notify()

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Final
 
 import trio
 
+from crypto.circom import carried_advice
+from crypto.circuit.step import Advice
 from node.blobstore import BlobKind
 from node.net.errors import NetError
 from node.proving import CircuitRef, retrying
 from protocol import content
-from protocol.content import StepInput
+from protocol.content import AnyStepInput, RecordedStepInput
 from protocol.errors import InconsistentFieldsError, ProtocolError, RuleViolationError
 from protocol.limits import FIELD_ELEMENT_BYTES, MAX_STATE_ELEMENTS
 from protocol.progress import JobProgress
@@ -46,7 +48,7 @@ class JobInputs:
         self.z0: tuple[int, ...] | None = None
         self.index: tuple[bytes, ...] | None = None
         self.max_node_bytes: int | None = None
-        self.steps: dict[int, StepInput] = {}
+        self.steps: dict[int, AnyStepInput] = {}
         self.servable: dict[bytes, BlobKind] = {}
         self._lock = trio.Lock()
 
@@ -120,13 +122,17 @@ class JobInputs:
         return stored
 
 
-def state(step: StepInput) -> tuple[int, ...]:
+def state(step: AnyStepInput) -> tuple[int, ...]:
     """The state before a step, as field elements."""
     return tuple(int.from_bytes(element, "little") for element in step.z)
 
 
-def advice(step: StepInput) -> dict[str, object]:
-    """A step's advice object (checked to be a JSON object when the input was decoded)."""
+def advice(step: AnyStepInput) -> Advice:
+    """What the step circuit proves the step from: its advice object (checked to be a JSON
+    object when the input was decoded), or a recorded step's witness, which the circuit bounds
+    and checks in the proving worker (a circuit refuses the kind it does not take)."""
+    if isinstance(step, RecordedStepInput):
+        return carried_advice(step.witness)
     value = json.loads(step.advice.decode("utf-8"))
     assert isinstance(value, dict)
     return value

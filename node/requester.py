@@ -8,6 +8,8 @@ position passes to its successor (§6.7) — the requester gets a valid proof or
 
     async with open_requester(key, data_dir, bootstrap=[...]) as node:
         prepared = prepare_job(builtin_package("builtin:cubic?log2=4"), z0, advice)
+        # or, for a circom circuit whose steps' .wtns files were computed beforehand:
+        # prepared = prepare_recorded_job(recorded_package(r1cs), [wtns_bytes, ...], z0)
         handle = await submit(node, prepared, workers=4)
         result = await handle.wait()        # verified: result.statement, result.proof
 """
@@ -24,19 +26,22 @@ from typing import Final
 import trio
 from nacl.signing import SigningKey
 
+from crypto.circom import carried_advice
 from crypto.circuit.package import load_package, step_cost
 from crypto.circuit.step import Advice
+from crypto.errors import CryptoError
 from crypto.tree.node import Statement
 from node.blobstore import BlobKind
 from node.datadir import DataDir
-from node.errors import JobFailedError, NoWorkersError
+from node.errors import JobFailedError, JobSpecError, NoWorkersError, RecordedWitnessError
 from node.job import JobRunner
 from node.runtime import Node, NodeSettings, open_node
 from protocol import content, messages, transport
 from protocol.assignment import assign
-from protocol.content import StepInput
+from protocol.content import RecordedStepInput, StepInput
+from protocol.errors import ProtocolError
 from protocol.lifecycle import JobState
-from protocol.limits import MAX_TTL_MS, MAX_WORKERS
+from protocol.limits import MAX_TTL_MS, MAX_WORKERS, NONCE_BYTES
 from protocol.messages import (
     Cancel,
     JobAnnouncement,
@@ -86,15 +91,47 @@ class JobResult:
 
 def prepare_job(package: bytes, z0: Sequence[int], advice: Sequence[Advice]) -> PreparedJob:
     """The blobs of a job proving ``len(advice)`` steps of the packaged circuit from ``z0``:
-    each step's input carries the state before it, from this native run (§9.2)."""
+    each step's input carries the state before it, from this native run (§9.2). A step the
+    circuit rejects, or whose input is over the limits, raises `JobSpecError` naming it."""
     circuit = load_package(package)
     states = [tuple(z0)]
     blobs = []
-    for step_advice in advice:
+    for m, step_advice in enumerate(advice):
         advice_json = json.dumps(dict(step_advice or {}), separators=(",", ":"), sort_keys=True)
-        step = StepInput(tuple(_element(v) for v in states[-1]), advice_json.encode())
-        blobs.append(content.encode_step_input(step))
-        states.append(tuple(circuit.native(states[-1], step_advice)))
+        try:
+            step = StepInput(tuple(_element(v) for v in states[-1]), advice_json.encode())
+            blobs.append(content.encode_step_input(step))
+            states.append(tuple(circuit.native(states[-1], step_advice)))
+        except (CryptoError, ProtocolError) as exc:
+            raise JobSpecError(f"step {m} cannot be proven: {exc}") from None
+    return PreparedJob(package, step_cost(circuit), tuple(z0), tuple(blobs), states[-1])
+
+
+def prepare_recorded_job(
+    package: bytes, witnesses: Sequence[bytes], z0: Sequence[int]
+) -> PreparedJob:
+    """The blobs of a job proving one step per recorded witness (a `.wtns` file's bytes) of the
+    circom circuit packaged alone (``recorded_package(r1cs)``), from ``z0``; no wasm is needed
+    or shipped. Each witness is checked
+    here as a worker will check it: a witness of this circuit, satisfying its constraints, whose
+    step_in is the state the previous step ended in (z0 for the first); `RecordedWitnessError`
+    names the first step that is not."""
+    if not witnesses:
+        raise RecordedWitnessError("a job proves at least one step: no witness was given")
+    circuit = load_package(package)
+    states = [tuple(z0)]
+    blobs = []
+    for step, wtns in enumerate(witnesses):
+        before = "z0" if step == 0 else f"the state witness {step - 1} ends in"
+        try:
+            after = tuple(circuit.native(states[-1], carried_advice(wtns)))
+            blob = RecordedStepInput(tuple(_element(v) for v in states[-1]), bytes(wtns))
+            blobs.append(content.encode_step_input(blob))
+        except (CryptoError, ProtocolError) as exc:
+            raise RecordedWitnessError(
+                f"witness {step} (step {step}, which must start from {before}): {exc}"
+            ) from None
+        states.append(after)
     return PreparedJob(package, step_cost(circuit), tuple(z0), tuple(blobs), states[-1])
 
 
@@ -109,6 +146,11 @@ class JobHandle:
     @property
     def state(self) -> JobState:
         return self._runner.state
+
+    @property
+    def runner(self) -> JobRunner:
+        """The node's runner of this job (what `node.client.events` follows)."""
+        return self._runner
 
     def report(self) -> dict[str, object]:
         """What the job's topic has shown so far: state, each position's owner, claim and
@@ -150,7 +192,9 @@ class JobHandle:
         statement = self._runner.result
         root = self._runner.progress.root
         if statement is None or root is None:
-            raise JobFailedError(f"job {self.job.hex()} ended {self._runner.state.value}")
+            raise JobFailedError(
+                f"job {self.job.hex()} ended {self._runner.state.value}: {self._runner.ended_why}"
+            )
         assert isinstance(root.body, RootProof)
         return JobResult(self.job, statement, root.body.proof)
 
@@ -168,9 +212,11 @@ async def submit(
     *,
     workers: int = 1,
     wait_s: float = WORKER_WAIT_S,
+    nonce: bytes | None = None,
 ) -> JobHandle:
     """Announces a job to at least ``workers`` eligible workers (all those seen, up to 1,024),
-    waiting up to ``wait_s`` for their capacity announcements; `NoWorkersError` if too few."""
+    waiting up to ``wait_s`` for their capacity announcements; `NoWorkersError` if too few.
+    ``nonce`` (16 bytes) is the request's id; a random one by default."""
     with trio.move_on_after(wait_s):
         while len(node.eligible_workers(node.now_ms())) < workers:
             await trio.sleep(0.2)
@@ -195,13 +241,28 @@ async def submit(
         servable[store.put(BlobKind.STEP_INPUT, blob)] = BlobKind.STEP_INPUT
     start = node.now_ms()
     body = JobAnnouncement(
-        os.urandom(16), circuit, prepared.cost, prepared.steps, z0, index, start, entries
+        nonce or os.urandom(NONCE_BYTES),
+        circuit,
+        prepared.cost,
+        prepared.steps,
+        z0,
+        index,
+        start,
+        entries,
     )
     expires = start + _lifetime_ms(body)
     announcement = node.sign(body, expires)
     runner = await node.open_job(announcement)
     runner.inputs.servable.update(servable)
     await node.publish(transport.ANNOUNCE_TOPIC, announcement)
+    return JobHandle(node, runner)
+
+
+def reopen(node: Node, job: bytes) -> JobHandle:
+    """The handle of a job this node announced and still runs (restored at its start)."""
+    runner = node.runners.get(job)
+    if runner is None:
+        raise JobFailedError(f"job {job.hex()} is not running on this node")
     return JobHandle(node, runner)
 
 

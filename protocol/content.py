@@ -5,6 +5,8 @@ receiver checks the hash and the announced size before it uses a byte of it. Per
 named through an *input index*: the concatenation of the N step-input hashes, whose own hash the
 job announcement carries, so a worker fetches the index and then only its own steps' inputs;
 each step input carries the state before its step, so no position waits for another's result.
+A step input carries the step's advice (JSON), or, for a circuit of recorded steps, the step's
+whole witness (`RecordedStepInput`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from protocol.limits import (
     MAX_STATE_ELEMENTS,
     MAX_STEP_INPUT_BYTES,
     MAX_STEPS,
+    MAX_WITNESS_BYTES,
 )
 from protocol.schema import Bytes, FieldType, Record, Seq
 
@@ -121,9 +124,7 @@ class StepInput(Record):
     )
 
     def check_consistency(self, prefix: str) -> None:
-        for i, element in enumerate(self.z):
-            if int.from_bytes(element, "little") >= FR_MODULUS:
-                raise NonCanonicalError(f"{prefix}z[{i}]", "not a canonical Fr element (≥ r)")
+        _check_canonical(self.z, prefix)
         if _json_depth(self.advice) > MAX_ADVICE_DEPTH:
             raise OutOfRangeError(
                 f"{prefix}advice", f"advice nests deeper than {MAX_ADVICE_DEPTH} levels"
@@ -134,6 +135,33 @@ class StepInput(Record):
             raise MalformedError(f"{prefix}advice", "advice is not UTF-8 JSON") from None
         if not isinstance(advice, dict):
             raise WrongTypeError(f"{prefix}advice", "advice must be a JSON object")
+
+
+@dataclass(frozen=True)
+class RecordedStepInput(Record):
+    """Step i's input blob in a job of recorded steps (a circuit package without a generator):
+    the state z_i before the step and the step's witness, a `.wtns` file, which the package's
+    circuit bounds by its wire count and checks before proving from it."""
+
+    z: tuple[bytes, ...]
+    witness: bytes
+
+    FIELDS: ClassVar[tuple[tuple[str, str, FieldType], ...]] = (
+        ("z", "z", Seq(Bytes(FIELD_ELEMENT_BYTES, FIELD_ELEMENT_BYTES), 1, MAX_STATE_ELEMENTS)),
+        ("witness", "witness", Bytes(1, MAX_WITNESS_BYTES)),
+    )
+
+    def check_consistency(self, prefix: str) -> None:
+        _check_canonical(self.z, prefix)
+
+
+AnyStepInput = StepInput | RecordedStepInput
+
+
+def _check_canonical(z: tuple[bytes, ...], prefix: str) -> None:
+    for i, element in enumerate(z):
+        if int.from_bytes(element, "little") >= FR_MODULUS:
+            raise NonCanonicalError(f"{prefix}z[{i}]", "not a canonical Fr element (≥ r)")
 
 
 # A string, or an unterminated one running to the end, so the scan is linear in the input.
@@ -149,7 +177,7 @@ def _json_depth(text: bytes) -> int:
     return max(itertools.accumulate(map(_NESTING_STEP.__getitem__, brackets)), default=0)
 
 
-def encode_step_input(step_input: StepInput) -> bytes:
+def encode_step_input(step_input: AnyStepInput) -> bytes:
     """The canonical blob of a step input; its content address is what the input index lists."""
     blob = cbor.encode(step_input.to_wire())
     if len(blob) > MAX_STEP_INPUT_BYTES:
@@ -157,10 +185,13 @@ def encode_step_input(step_input: StepInput) -> bytes:
     return blob
 
 
-def decode_step_input(blob: bytes, arity: int) -> StepInput:
+def decode_step_input(blob: bytes, arity: int) -> AnyStepInput:
     """A fetched step-input blob (already checked against its content address) for a step
-    circuit of ``arity`` state elements; rejects anything but the one canonical encoding."""
-    step_input = StepInput.from_wire(cbor.decode(blob, MAX_STEP_INPUT_BYTES), "")
+    circuit of ``arity`` state elements; rejects anything but the one canonical encoding. A map
+    with a ``witness`` key is a `RecordedStepInput` (and may then hold no ``advice``)."""
+    wire = cbor.decode(blob, MAX_STEP_INPUT_BYTES)
+    kind = RecordedStepInput if isinstance(wire, dict) and "witness" in wire else StepInput
+    step_input = kind.from_wire(wire, "")
     if len(step_input.z) != arity:
         raise InconsistentFieldsError("z", f"{len(step_input.z)} state elements, arity {arity}")
     return step_input

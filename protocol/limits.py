@@ -35,6 +35,9 @@ PERMILLE: Final = 1000
 MAX_NODE_BYTES: Final = 4 * 1024 * MiB
 MAX_STEP_INPUT_BYTES: Final = 16 * MiB
 MAX_CIRCUIT_BYTES: Final = 1024 * MiB
+# A recorded step's witness (a .wtns file) inside its step input, leaving room for the state:
+# a circuit of recorded steps has at most (16 MiB - 64 KiB - 76) / 32 = 522,237 wires.
+MAX_WITNESS_BYTES: Final = MAX_STEP_INPUT_BYTES - 64 * KiB
 # Wasm instructions (wasmtime fuel) a circom package's witness generator may run per step: every
 # node must agree, or a step one node proves another refuses.
 MAX_WASM_FUEL: Final = 100_000_000_000

@@ -128,7 +128,7 @@ def test_step_cost_of_circom_is_its_constraint_count(from_files: CircomStepCircu
         ({"v": 1, "builtin": CUBIC, "extra": 1}, CircuitPackageFieldError, "extra"),
         ({"builtin": CUBIC}, CircuitPackageFieldError, "v"),
         ({"v": 1}, CircuitPackageFieldError, "r1cs"),
-        ({"v": 1, "r1cs": R1CS}, CircuitPackageFieldError, "wasm"),
+        ({"v": 1, "builtin": CUBIC, "r1cs": R1CS}, CircuitPackageFieldError, "$"),
         ({"v": 1, "wasm": WASM}, CircuitPackageFieldError, "r1cs"),
         ({"v": 1, "builtin": CUBIC, "r1cs": R1CS, "wasm": WASM}, CircuitPackageFieldError, "$"),
         ({"v": 1, "builtin": CUBIC, "wasm": WASM}, CircuitPackageFieldError, "$"),
@@ -138,6 +138,7 @@ def test_step_cost_of_circom_is_its_constraint_count(from_files: CircomStepCircu
         ({"v": 1, "builtin": CUBIC.encode()}, CircuitPackageWrongTypeError, "builtin"),
         ({"v": 1, "r1cs": "text", "wasm": WASM}, CircuitPackageWrongTypeError, "r1cs"),
         ({"v": 1, "r1cs": R1CS, "wasm": [1]}, CircuitPackageWrongTypeError, "wasm"),
+        ({"v": 1, "r1cs": [R1CS]}, CircuitPackageWrongTypeError, "r1cs"),
         ([1, CUBIC], CircuitPackageMalformedError, "$"),
     ],
 )

@@ -12,10 +12,10 @@ import trio
 from job_harness import BUILTIN, builtin_job, request, verify_offline
 from swarm import swarm
 
-from crypto.circuit.package import builtin_package, circom_package
+from crypto.circuit.package import builtin_package, circom_package, recorded_package
 from node.localnet import LocalNet, LocalNode
 from node.misbehaviour import ENVIRONMENT_VARIABLE
-from node.requester import JobHandle, PreparedJob, prepare_job
+from node.requester import JobHandle, PreparedJob, prepare_job, prepare_recorded_job
 
 CIRCOM = Path(__file__).resolve().parent / "fixtures" / "circom" / "poseidon_chain"
 
@@ -54,6 +54,22 @@ def test_four_nodes_prove_the_circom_fixture(tmp_path: Path) -> None:
         statement = verify_offline(prepared, result)
         trace = json.loads((CIRCOM / "trace.json").read_text())
         assert list(statement.z_b) == [int(v) for v in trace["zN"]]
+        assert leaves(nodes) == 16
+
+
+def test_three_nodes_prove_recorded_circom_witnesses_without_the_wasm(tmp_path: Path) -> None:
+    """The requester has the fixture's per-step .wtns files and no generator: each step input
+    carries its witness, and the workers prove from those alone."""
+    r1cs = (CIRCOM / "poseidon_chain.r1cs").read_bytes()
+    witnesses = [(CIRCOM / f"step_{i:03d}.wtns").read_bytes() for i in range(16)]
+    z0 = [int(v) for v in json.loads((CIRCOM / "z0.json").read_text())]
+    prepared = prepare_recorded_job(recorded_package(r1cs), witnesses, z0)
+    with swarm(tmp_path) as running:
+        nodes = running.start_many(3)
+        [(result, _)] = request(tmp_path, nodes[0].address, [prepared], workers=3)
+        statement = verify_offline(prepared, result)
+        trace = json.loads((CIRCOM / "trace.json").read_text())
+        assert list(statement.z_b) == [int(v) for v in trace["steps"][-1]["step_out"]]
         assert leaves(nodes) == 16
 
 

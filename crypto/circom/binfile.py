@@ -28,8 +28,8 @@ BN254_SCALAR_PRIME = 21888242871839275222246405745257275088548364400416034343698
 FIELD_BYTES = 32
 """Bytes of one BN254 scalar field element (circom's `n8`)."""
 
-_FILE_HEADER_BYTES = 12  # magic (4), version (u32), number of sections (u32)
-_SECTION_HEADER_BYTES = 12  # type (u32), size (u64)
+FILE_HEADER_BYTES = 12  # magic (4), version (u32), number of sections (u32)
+SECTION_HEADER_BYTES = 12  # type (u32), size (u64)
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def read_sections(
     honour is ambiguous.
     """
     label = magic.decode("ascii")
-    if len(data) < _FILE_HEADER_BYTES:
+    if len(data) < FILE_HEADER_BYTES:
         if not magic.startswith(data[:4]):
             raise BadMagicError(f"not a .{label} file: it does not start with {magic!r}")
         raise TruncatedError(f".{label} file of {len(data)} bytes ends inside its 12-byte header")
@@ -125,19 +125,19 @@ def read_sections(
             f".{label} format version {found_version}; this reader implements version {version}"
         )
     n_sections = int.from_bytes(data[8:12], "little")
-    room = (len(data) - _FILE_HEADER_BYTES) // _SECTION_HEADER_BYTES
+    room = (len(data) - FILE_HEADER_BYTES) // SECTION_HEADER_BYTES
     if n_sections > room:
         raise TruncatedError(
             f".{label} file declares {n_sections} sections but has room for at most {room}"
         )
     sections: dict[int, Section] = {}
-    pos = _FILE_HEADER_BYTES
+    pos = FILE_HEADER_BYTES
     for index in range(n_sections):
-        if len(data) - pos < _SECTION_HEADER_BYTES:
+        if len(data) - pos < SECTION_HEADER_BYTES:
             raise TruncatedError(f".{label} file ends inside the header of section {index}")
         kind = int.from_bytes(data[pos : pos + 4], "little")
         size = int.from_bytes(data[pos + 4 : pos + 12], "little")
-        pos += _SECTION_HEADER_BYTES
+        pos += SECTION_HEADER_BYTES
         if size > len(data) - pos:
             raise OversizeSectionError(
                 f".{label} section {index} (type {kind}) declares {size} bytes but only "

@@ -13,6 +13,8 @@ from pathlib import Path
 from crypto.circom.binfile import (
     BN254_SCALAR_PRIME,
     FIELD_BYTES,
+    FILE_HEADER_BYTES,
+    SECTION_HEADER_BYTES,
     read_sections,
     require_section,
 )
@@ -58,6 +60,12 @@ class Witness:
             )
         if self.values[0] != 1:
             raise ConstantWireError(f"witness wire 0 is {self.values[0]}, must be the constant 1")
+
+
+def wtns_size(n_values: int) -> int:
+    """The length of the `.wtns` file of `n_values` values as `encode_wtns` writes it (no
+    extra sections): what a reader can bound a witness of a known circuit by before parsing."""
+    return FILE_HEADER_BYTES + 2 * SECTION_HEADER_BYTES + _HEADER_BYTES + n_values * FIELD_BYTES
 
 
 def load_wtns(path: str | Path) -> Witness:

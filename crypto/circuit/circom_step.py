@@ -10,8 +10,11 @@ Two views of one circuit:
   becomes a new private variable, in wire order; circom's constraints are then replayed over
   those variables, so the embedding adds exactly circom's constraints. It returns the
   variables of step_out. Values come from the wasm witness generator (`from_files`,
-  `from_bytes`), or from the steps' precomputed `.wtns` files (`from_witnesses`); all give the
-  same shape and key.
+  `from_bytes`), from the steps' precomputed `.wtns` files (`from_witnesses`), or from each
+  step's advice, which then carries that step's `.wtns` (`from_carried_witnesses`, a network job
+  of recorded steps); all give the same shape and key. A carried witness comes from the network,
+  so it must satisfy the constraints before anything is proven from it: folding would only
+  produce a proof that fails verification, far later and with no reason given.
   A verifier needs neither: `from_r1cs` is the circuit alone, which proves no step.
 """
 
@@ -23,6 +26,7 @@ from functools import cached_property
 from pathlib import Path
 
 from crypto.circom import (
+    CarriedSteps,
     CircomStep,
     R1CSFile,
     RecordedSteps,
@@ -39,19 +43,22 @@ from crypto.circuit.shape import R1CSShape
 from crypto.circuit.step import Advice
 from crypto.circuit.synthesis import values_only
 from crypto.circuit.system import Assignment, ConstraintSystem
-from crypto.errors import StepCircuitError
+from crypto.errors import StepCircuitError, UnsatisfiedWitnessError
 from crypto.field import FR
 
 
 class CircomStepCircuit:
     """A circom step circuit: its constraint system and where its steps' witnesses come from
-    (the wasm witness generator, or recorded `.wtns` files)."""
+    (the wasm witness generator, recorded `.wtns` files, or each step's advice)."""
 
-    def __init__(self, r1cs: R1CSFile, steps: CircomStep | RecordedSteps, key: str) -> None:
+    def __init__(
+        self, r1cs: R1CSFile, steps: CircomStep | RecordedSteps | CarriedSteps, key: str
+    ) -> None:
         """`key` names the circuit (`from_files` derives it from the .r1cs bytes)."""
         self._step = steps
         self.r1cs = r1cs
         self._key = key
+        self._satisfying: Witness | None = None
 
     @classmethod
     def from_files(cls, r1cs_path: str | Path, wasm_path: str | Path) -> CircomStepCircuit:
@@ -76,6 +83,18 @@ class CircomStepCircuit:
         r1cs = parse_r1cs(data)
         steps = RecordedSteps(r1cs, [load_wtns(path) for path in wtns_paths])
         return cls(r1cs, steps, _key(data))
+
+    @classmethod
+    def from_carried_witnesses(cls, r1cs: bytes) -> CircomStepCircuit:
+        """The circuit of a `.r1cs` file's bytes whose steps each bring their own witness, as
+        `carried_advice` (a network job of recorded steps); it needs no wasm."""
+        constraints = parse_r1cs(r1cs)
+        return cls(constraints, CarriedSteps(constraints), _key(r1cs))
+
+    @property
+    def carries_witnesses(self) -> bool:
+        """Whether each step's advice must carry its witness (`from_carried_witnesses`)."""
+        return isinstance(self._step, CarriedSteps)
 
     @classmethod
     def from_r1cs(cls, r1cs_path: str | Path) -> CircomStepCircuit:
@@ -113,15 +132,25 @@ class CircomStepCircuit:
         return Assignment(list(values[1 : 1 + n_public]), list(values[1 + n_public :]))
 
     def witness(self, z: Sequence[int], advice: Advice) -> Witness:
-        """The full wire vector of the step from z_i = `z`, computed by the wasm generator."""
-        return self._step.run(z, advice or {})
+        """The full wire vector of the step from z_i = `z`: computed by the wasm generator,
+        recorded, or carried in `advice` (then checked to satisfy the constraints)."""
+        witness = self._step.run(z, advice or {})
+        if isinstance(self._step, CarriedSteps) and witness is not self._satisfying:
+            unsatisfied = self.shape.first_unsatisfied(self.assignment(witness))
+            if unsatisfied is not None:
+                raise UnsatisfiedWitnessError(
+                    f"the step's witness violates circom constraint {unsatisfied} of "
+                    f"{self.r1cs.n_constraints}: it is not an execution of this circuit"
+                )
+            self._satisfying = witness
+        return witness
 
     def native(self, z: Sequence[int], advice: Advice) -> list[int]:
-        """z_{i+1}: the step's outputs as the wasm generator computes them."""
+        """z_{i+1}: the step's outputs, from its witness (`witness`)."""
         return list(step_out(self.witness(z, advice), self.arity))
 
     def synthesize(self, cs: ConstraintSystem, z: Sequence[Var], advice: Advice) -> list[Var]:
-        """Embeds one step with values from the wasm generator (none while recording)."""
+        """Embeds one step with values from its witness (none while recording)."""
         if not cs.computes_values:
             return self.embed(cs, z, None)
         return self.embed(cs, z, self.witness([cs.value(v) for v in z], advice))

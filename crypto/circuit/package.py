@@ -2,24 +2,29 @@
 
 A job names its step circuit by the SHA-256 of one blob, so the circuit needs one canonical
 encoding that every node turns into the same circuit. A package is a canonical CBOR map of one
-of two kinds:
+of three kinds:
 
     {"v": 1, "builtin": tstr}            a key of the fixed built-in table (`builtin:cubic?log2=4`)
     {"v": 1, "r1cs": bstr, "wasm": bstr}  circom's .r1cs file and its .wasm witness generator
+    {"v": 1, "r1cs": bstr}               circom's .r1cs file alone: recorded steps, each step's
+                                         input carrying its .wtns (`carried_advice`)
 
 A built-in package carries no code: the node builds the circuit from its own table, and nothing
 else is imported. A circom package carries code from the network, which only ever runs inside
 wasmtime with a fuel bound on each witness computation, so a generator that loops stops with
-`WitnessFuelExhaustedError` instead of holding a prover forever. The blob is bounded before it is
-parsed, and its keys, version and field types are checked strictly, each with its own
-`CircuitPackageError`; the .r1cs, the wasm and the built-in key then raise their own errors
-(`CircomFormatError`, `WitnessComputationError`, `UnsupportedParameterError`, ...).
+`WitnessFuelExhaustedError` instead of holding a prover forever. A recorded package carries no
+code at all; its steps' witnesses are checked against the circuit before use, and the circuit
+must be small enough for a witness to fit in a step input (`MAX_WITNESS_BYTES`). The blob is
+bounded before it is parsed, and its keys, version and field types are checked strictly, each
+with its own `CircuitPackageError`; the .r1cs, the wasm and the built-in key then raise their
+own errors (`CircomFormatError`, `WitnessComputationError`, `UnsupportedParameterError`, ...).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from crypto.circom import wtns_size
 from crypto.circuit.builtins import builtin
 from crypto.circuit.cache import SHAPES
 from crypto.circuit.circom_step import CircomStepCircuit
@@ -35,7 +40,7 @@ from crypto.errors import (
 )
 from protocol import cbor
 from protocol.errors import NonCanonicalError, OversizeError, ProtocolError
-from protocol.limits import MAX_CIRCUIT_BYTES, MAX_WASM_FUEL
+from protocol.limits import MAX_CIRCUIT_BYTES, MAX_WASM_FUEL, MAX_WITNESS_BYTES
 
 PACKAGE_VERSION: Final = 1
 
@@ -61,6 +66,14 @@ def circom_package(r1cs: bytes, wasm: bytes) -> bytes:
     return _encode({"v": PACKAGE_VERSION, "r1cs": bytes(r1cs), "wasm": bytes(wasm)})
 
 
+def recorded_package(r1cs: bytes) -> bytes:
+    """The package of a circom circuit whose steps are recorded witnesses: its .r1cs file's
+    bytes alone; each step's input then carries that step's .wtns."""
+    blob = _encode({"v": PACKAGE_VERSION, "r1cs": bytes(r1cs)})
+    load_package(blob)
+    return blob
+
+
 def load_package(blob: bytes, *, fuel: int | None = DEFAULT_WASM_FUEL) -> StepCircuit:
     """The step circuit of a package; `fuel` bounds each witness computation of a circom
     circuit's wasm (None: unbounded, for a package the caller trusts)."""
@@ -69,8 +82,11 @@ def load_package(blob: bytes, *, fuel: int | None = DEFAULT_WASM_FUEL) -> StepCi
         key = fields["builtin"]
         assert isinstance(key, str)  # checked by _decode
         return builtin(key)
-    r1cs, wasm = fields["r1cs"], fields["wasm"]
-    assert isinstance(r1cs, bytes) and isinstance(wasm, bytes)  # checked by _decode
+    r1cs, wasm = fields["r1cs"], fields.get("wasm")
+    assert isinstance(r1cs, bytes)  # checked by _decode
+    if wasm is None:
+        return _recorded(r1cs)
+    assert isinstance(wasm, bytes)  # checked by _decode
     return CircomStepCircuit.from_bytes(r1cs, wasm, fuel=fuel)
 
 
@@ -81,6 +97,19 @@ def step_cost(circuit: StepCircuit) -> int:
     if isinstance(circuit, CircomStepCircuit):
         return circuit.r1cs.n_constraints
     return SHAPES.step_shape(circuit).n_constraints
+
+
+def _recorded(r1cs: bytes) -> CircomStepCircuit:
+    """A recorded package's circuit, if one step's witness fits in a step input."""
+    circuit = CircomStepCircuit.from_carried_witnesses(r1cs)
+    size = wtns_size(circuit.r1cs.n_wires)
+    if size > MAX_WITNESS_BYTES:
+        raise CircuitPackageOversizeError(
+            "r1cs",
+            f"a witness of its {circuit.r1cs.n_wires} wires takes {size} bytes, over the "
+            f"{MAX_WITNESS_BYTES} a step input can carry: ship the wasm generator instead",
+        )
+    return circuit
 
 
 def _encode(value: dict[str, object]) -> bytes:
@@ -124,9 +153,9 @@ def _decode(blob: bytes) -> dict[str, object]:
     if "builtin" in keys:
         _require(value, "builtin", str, "a text string")
     else:
-        for key in ("r1cs", "wasm"):
-            if key not in keys:
-                raise CircuitPackageFieldError(key, "is required (or `builtin` alone)")
+        if "r1cs" not in keys:
+            raise CircuitPackageFieldError("r1cs", "is required (or `builtin` alone)")
+        for key in sorted(keys & {"r1cs", "wasm"}):
             _require(value, key, bytes, "a byte string")
     return value
 
@@ -147,5 +176,6 @@ __all__ = [
     "builtin_package",
     "circom_package",
     "load_package",
+    "recorded_package",
     "step_cost",
 ]

@@ -42,11 +42,13 @@ from crypto.strict_cbor import (
     instance_bytes,
     instance_map,
     join,
+    kind,
     scalars_bytes,
     string_bytes,
 )
 from crypto.tree.node import DIGEST_BYTES, PRIMARY_PUBLIC, SECONDARY_PUBLIC, Statement
 from protocol import cbor
+from protocol.errors import ProtocolError
 from protocol.limits import MAX_PROOF_BYTES, MAX_STEPS
 
 VERSION: Final = 1
@@ -94,6 +96,18 @@ def encode_proof(proof: CompressedProof) -> bytes:
 def encode_proof_file(circuit: str, proof: CompressedProof) -> bytes:
     """The canonical CBOR of ``{"circuit": circuit, "proof": proof}``."""
     return encode_circuit_file(circuit, "proof", _proof_map(proof))
+
+
+def proof_file_of_blob(circuit: str, blob: bytes) -> bytes:
+    """The proof file of a proof blob as a network job returns it (SPEC.md §7.2): the same map,
+    wrapped with its circuit key. Nothing is checked here; verifying the file does that."""
+    try:
+        value = cbor.decode(blob, MAX_PROOF_BYTES)
+    except ProtocolError as exc:
+        raise ProofMalformedCborError("$", f"not canonical CBOR: {exc}") from None
+    if not isinstance(value, dict):
+        raise ProofWrongTypeError("$", f"a map is required, not {kind(value)}")
+    return encode_circuit_file(circuit, "proof", value)
 
 
 def _proof_map(proof: CompressedProof) -> dict[str, object]:

@@ -2,12 +2,13 @@
 
 It starts a local network of `novanode start` processes (`node.localnet`: temporary data
 directories, loopback, free ports), waits until they are connected, and runs a requester in
-this process (`node.requester`) that submits a real job of a built-in circuit to all of them and
-shows its progress. When the root proof comes back it reads each node's counters from its local
-API (what it proved, merged and verified, and in how many seconds), stops the network, and
-verifies the compressed proof offline, as anyone holding the circuit could: against the
-statement the requester expects from its own native run (z0, the step count, the final state)
-and the job's id. It prints a summary and removes every temporary directory, also on Ctrl-C.
+this process (the SDK, `node.client`) that submits a real job of a built-in circuit to all of
+them and shows its progress per tree level (`node.commands.progress_view`). When the proof
+comes back it reads each node's counters from its local API (what it proved, merged and
+verified, and in how many seconds), stops the network, and verifies the compressed proof
+offline, as anyone holding the circuit could: against the statement the requester expects from
+its own trace (z0, the step count, the final state) and the job's id. It prints a summary and
+removes every temporary directory, also on Ctrl-C.
 
 Exit codes: 0 when the proof verified, 1 when the job failed or its proof did not verify, 2 for
 unusable options or a network that did not start (with the failing node's log tail), 130 after
@@ -23,20 +24,25 @@ from dataclasses import dataclass
 from typing import Final, TextIO
 
 import trio
-from nacl.signing import SigningKey
 
 from crypto.circuit.builtins import PREFIX, builtin
-from crypto.circuit.package import builtin_package, load_package
 from crypto.circuit.step import Advice
 from crypto.errors import CryptoError
 from crypto.snark import compressed
-from crypto.snark.encoding import decode_proof
 from crypto.tree.node import Statement
 from crypto.tree.params import public_params
-from node.datadir import open_data_dir
-from node.errors import InvalidProofError, NodeError
+from node.client import (
+    Expected,
+    ProofResult,
+    TracedJob,
+    builtin_spec,
+    connect,
+    prepare,
+    verify_offline,
+)
+from node.commands.progress_view import show_progress
+from node.errors import JobSpecError, NodeError
 from node.localnet import LocalNet, LocalNode, open_localnet
-from node.requester import JobHandle, JobResult, PreparedJob, open_requester, prepare_job, submit
 
 OK, FAILED, UNUSABLE, INTERRUPTED = 0, 1, 2, 130
 DEFAULT_NODES: Final = 4
@@ -49,7 +55,6 @@ MAX_DEMO_NODES: Final = 32
 """More processes than a workstation runs side by side usefully."""
 JOB_TIMEOUT_S: Final = 600.0
 WORKER_WAIT_S: Final = 60.0
-PROGRESS_INTERVAL_S: Final = 0.5
 LOOPBACK: Final = "/ip4/127.0.0.1/tcp/0"
 
 
@@ -68,9 +73,10 @@ class NodeWork:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the requester got: the result, or why it got none."""
+    """What the requester got: the proof and the statement it expects, or why it has none."""
 
-    result: JobResult | None
+    result: ProofResult | None
+    expected: Expected | None
     job_s: float
     error: str = ""
 
@@ -92,8 +98,8 @@ def demo(
         print(f"novanode demo: --steps must be at least 1, got {steps}", file=err)
         return UNUSABLE
     try:
-        prepared = demo_job(circuit, steps)
-    except CryptoError as error:
+        traced = demo_job(circuit, steps)
+    except (CryptoError, JobSpecError) as error:
         print(f"novanode demo: --circuit: {error}", file=err)
         return UNUSABLE
     began = time.perf_counter()
@@ -110,7 +116,7 @@ def demo(
                 file=out,
                 flush=True,
             )
-            outcome = trio.run(_request, net, prepared, nodes, out)
+            outcome = trio.run(_request, net, traced, nodes, out)
             work = [node_work(node) for node in net.nodes]
             print("stopping the network", file=out, flush=True)
     except KeyboardInterrupt:
@@ -122,13 +128,13 @@ def demo(
     except NodeError as error:
         print(f"novanode demo: {error}", file=err)
         return UNUSABLE
-    if outcome.result is None:
+    if outcome.result is None or outcome.expected is None:
         print(f"novanode demo: the job failed: {outcome.error}", file=err)
         return FAILED
     try:
-        statement, verify_s = verify_offline(prepared, outcome.result)
-    except (CryptoError, NodeError) as error:
-        print(f"novanode demo: the proof did NOT verify: {error}", file=err)
+        statement, verify_s = verify(traced, outcome.result, outcome.expected)
+    except NodeError as error:
+        print(f"novanode demo: {error}", file=err)
         return FAILED
     print(
         f"proof verified: {statement.b - statement.a} steps of {circuit} take z0 "
@@ -146,13 +152,13 @@ def _interrupted(err: TextIO) -> int:
     return INTERRUPTED
 
 
-def demo_job(circuit: str, steps: int) -> PreparedJob:
+def demo_job(circuit: str, steps: int) -> TracedJob:
     """``steps`` steps of the built-in ``circuit`` from a fixed start (z0 = 1, 2, …), with
-    per-step advice where the circuit takes some (the Poseidon chain absorbs one value a step)."""
-    step = builtin(circuit)
-    z0 = list(range(1, step.arity + 1))
+    per-step advice where the circuit takes some (the Poseidon chain absorbs one value a step),
+    traced here: the trace gives the final state the proof must end in."""
+    arity = builtin(circuit).arity
     advice: list[Advice] = [_advice(circuit, i) for i in range(steps)]
-    return prepare_job(builtin_package(step.key), z0, advice)
+    return prepare(builtin_spec(circuit, range(1, arity + 1), steps=steps, advice=advice))
 
 
 def _advice(circuit: str, index: int) -> Advice:
@@ -161,71 +167,24 @@ def _advice(circuit: str, index: int) -> Advice:
     return None
 
 
-async def _request(net: LocalNet, prepared: PreparedJob, workers: int, out: TextIO) -> Outcome:
+async def _request(net: LocalNet, traced: TracedJob, workers: int, out: TextIO) -> Outcome:
     """Submits the job from a requester bootstrapped to every node, shows its progress, and
-    returns its verified result (or the reason it has none); Ctrl-C cancels it."""
-    with open_data_dir(net.root / "requester") as data_dir:
-        bootstrap = [node.address for node in net.nodes]
-        async with open_requester(
-            SigningKey.generate(), data_dir, listen=LOOPBACK, bootstrap=bootstrap
-        ) as requester:
-            began = time.perf_counter()
-            try:
-                handle = await submit(requester, prepared, workers=workers, wait_s=WORKER_WAIT_S)
-                print(f"job {handle.job.hex()} submitted", file=out, flush=True)
-                began = time.perf_counter()
-                with trio.fail_after(JOB_TIMEOUT_S):
-                    result = await _wait_showing_progress(handle, out)
-            except NodeError as error:
-                return Outcome(None, time.perf_counter() - began, str(error))
-            except trio.TooSlowError:
-                return Outcome(None, JOB_TIMEOUT_S, f"no verified proof in {JOB_TIMEOUT_S:g} s")
-            return Outcome(result, time.perf_counter() - began)
-
-
-async def _wait_showing_progress(handle: JobHandle, out: TextIO) -> JobResult:
-    """`JobHandle.wait` with `show_progress` beside it; its error raised as itself (not in
-    the nursery's exception group)."""
-    failure: NodeError | None = None
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(show_progress, handle, out)
+    returns its proof (checked by the requester's node) or the reason it has none."""
+    bootstrap = [node.address for node in net.nodes]
+    async with connect(bootstrap, data_dir=net.root / "requester", listen=LOOPBACK) as client:
+        began = time.perf_counter()
         try:
-            result = await handle.wait()
+            request = await client.submit(traced, workers=workers, wait_s=WORKER_WAIT_S)
+            print(f"job {request.job.hex()} submitted", file=out, flush=True)
+            began = time.perf_counter()
+            with trio.fail_after(JOB_TIMEOUT_S):
+                await show_progress(request)
+                result = await request.result()
         except NodeError as error:
-            failure = error
-        nursery.cancel_scope.cancel()
-    if failure is not None:
-        raise failure
-    return result
-
-
-async def show_progress(handle: JobHandle, out: TextIO) -> None:
-    """Prints a line whenever the job's progress changes (polled from `JobHandle.report`);
-    runs until cancelled. The one place the demo shows progress."""
-    began = time.perf_counter()
-    shown = ""
-    while True:
-        line = progress_line(handle.report())
-        if line != shown:
-            print(f"  [{time.perf_counter() - began:6.1f} s] {line}", file=out, flush=True)
-            shown = line
-        await trio.sleep(PROGRESS_INTERVAL_S)
-
-
-def progress_line(report: dict[str, object]) -> str:
-    """A report (`JobHandle.report`) as one line: claims, proven steps, merges, the root."""
-    positions = report["positions"]
-    rejections = report["rejections"]
-    assert isinstance(positions, list) and isinstance(rejections, list)
-    claimed = sum(1 for p in positions if p["claimed"])
-    done = sum(int(p["done"]) for p in positions)
-    total = sum(int(p["range"][1]) - int(p["range"][0]) for p in positions)
-    line = (
-        f"{report['state']}: {claimed}/{len(positions)} positions claimed, "
-        f"{done}/{total} steps reported, {report['merges']}/{report['merges_total']} merges, "
-        f"root proof {'in' if report['root'] else 'pending'}"
-    )
-    return line + (f", {len(rejections)} rejections" if rejections else "")
+            return Outcome(None, None, time.perf_counter() - began, str(error))
+        except trio.TooSlowError:
+            return Outcome(None, None, JOB_TIMEOUT_S, f"no proof in {JOB_TIMEOUT_S:g} s")
+        return Outcome(result, request.expected, time.perf_counter() - began)
 
 
 def node_work(node: LocalNode) -> NodeWork:
@@ -243,23 +202,14 @@ def node_work(node: LocalNode) -> NodeWork:
     )
 
 
-def verify_offline(prepared: PreparedJob, result: JobResult) -> tuple[Statement, float]:
-    """Checks the compressed proof with the circuit's parameters alone and against the statement
-    the requester expects; the statement and the seconds `compressed.verify` took.
-    `InvalidProofError` (or the crypto error of the failing check) if it does not hold."""
-    keys = compressed.snark_keys(public_params(load_package(prepared.circuit)))
-    proof = decode_proof(result.proof, keys)
+def verify(traced: TracedJob, result: ProofResult, expected: Expected) -> tuple[Statement, float]:
+    """The proof checked offline against the expected statement (`node.client.verify_offline`),
+    and the seconds that took; the circuit's verifying keys are derived first, so the time is
+    the check's alone. `InvalidProofError` says what does not hold."""
+    compressed.snark_keys(public_params(traced.circuit))
     began = time.perf_counter()
-    statement = compressed.verify(keys, proof)
-    verify_s = time.perf_counter() - began
-    expected = (result.job, 0, prepared.steps, prepared.z0, prepared.final_state)
-    got = (statement.ctx, statement.a, statement.b, statement.z_a, statement.z_b)
-    if got != expected:
-        raise InvalidProofError(
-            "the proof is valid but proves another statement than the job's: "
-            f"(ctx, a, b, z0, zN) = {got}, expected {expected}"
-        )
-    return statement, verify_s
+    statement = verify_offline(result.file(), traced.circuit, expected)
+    return statement, time.perf_counter() - began
 
 
 def _print_summary(

@@ -118,12 +118,15 @@ def verify(
     path: Path,
     *,
     expect_zn: str | None = None,
+    expect_job: str | None = None,
     r1cs: Path | None = None,
     cache_dir: Path | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Checks a proof file; prints its statement (exit 0), or the reason it is invalid (1).
+    """Checks a proof file; prints its statement (exit 0), or the reason it is invalid (1). A
+    compressed proof is of a local job (ctx zero) or of a network job (ctx its job id, which
+    `expect_job` pins); a root node file is always local.
     With `cache_dir` the parameters (shapes, generators) are read from or kept in a
     `ShapeCache` there, so a second verification skips deriving them."""
     out, err = out or sys.stdout, err or sys.stderr
@@ -158,14 +161,18 @@ def verify(
             statement = verify_node(params, node_file.node, ctx=LOCAL_CTX, a=0)
         else:
             statement = compressed.verify(compressed.snark_keys(params, cache), proof_file.proof)
-            if statement.ctx != LOCAL_CTX:
-                raise CryptoError("the proof is of a network job (its ctx is not a local one)")
     except CryptoError as exc:
         print(f"novanode verify: invalid proof: {exc}", file=err)
         return INVALID
     _print_statement(kind, circuit, statement, str(statement.b), out)
     if expected is not None and tuple(expected) != statement.z_b:
         print(f"novanode verify: the proof ends in a state other than {expect_zn}", file=err)
+        return INVALID
+    if expect_job is not None and expect_job.lower() != statement.ctx.hex():
+        print(
+            f"novanode verify: the proof is of job {statement.ctx.hex()}, not {expect_job}",
+            file=err,
+        )
         return INVALID
     return OK
 
@@ -206,6 +213,8 @@ def _print_statement(
     print(f"circuit: {circuit}", file=out)
     print(f"kind:    {'root node' if kind == 'node' else 'compressed proof'}", file=out)
     print(f"params:  {statement.params_digest.hex()}", file=out)
+    job = "local" if statement.ctx == LOCAL_CTX else statement.ctx.hex()
+    print(f"job:     {job}", file=out)
     print(f"steps:   {steps}", file=out)
     print(f"z0:      {json.dumps(list(statement.z_a))}", file=out)
     print(f"zN:      {json.dumps(list(statement.z_b))}", file=out)

@@ -95,7 +95,7 @@ class BuiltinStep(ABC):
 
     def _check_advice(self, advice: Advice) -> None:
         if advice:
-            raise StepCircuitError(f"{self.key} takes no advice; got {dict(advice)!r}")
+            raise StepCircuitError(f"{self.key} takes no advice; got keys {sorted(advice)!r}")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.key!r})"

@@ -106,7 +106,7 @@ def demo(
     try:
         with open_localnet() as net:
             print(f"starting {nodes} nodes on loopback (each measures its speed first) …", file=out)
-            net.start_many(nodes)
+            net.start_many(nodes, together=True)
             net.wait_connected()
             for node in net.nodes:
                 print(f"  {node.name}  {node.address}", file=out)
@@ -131,6 +131,7 @@ def demo(
     if outcome.result is None or outcome.expected is None:
         print(f"novanode demo: the job failed: {outcome.error}", file=err)
         return FAILED
+    print("verifying the proof offline (first deriving the circuit's keys) …", file=out, flush=True)
     try:
         statement, verify_s = verify(traced, outcome.result, outcome.expected)
     except NodeError as error:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import re
+import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,6 +58,31 @@ def test_demo_proves_verifies_summarises_and_cleans_up(tmp_path: Path) -> None:
     assert size is not None and int(size[1].replace(",", "")) > 1000
     assert re.search(r"^verify time +\d+ ms$", done.stdout, re.M)
     assert list(tmp_path.iterdir()) == []  # the nodes' and requester's directories are gone
+    assert processes_under(tmp_path) == []
+
+
+def test_ctrl_c_mid_job_stops_the_nodes_and_removes_their_directories(tmp_path: Path) -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "node.cli", "demo", "--nodes", "2", "--steps", "4"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    assert demo.stdout is not None
+    printed = ""
+    deadline = time.monotonic() + 300
+    while " submitted" not in printed and demo.poll() is None and time.monotonic() < deadline:
+        if select.select([demo.stdout], [], [], 1.0)[0]:
+            printed += demo.stdout.readline()
+    assert " submitted" in printed, printed
+    assert processes_under(tmp_path) != []  # the nodes are running
+    os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C at a terminal sends
+    _, errors = demo.communicate(timeout=120)
+    assert demo.returncode == 130, errors
+    assert "interrupted: the nodes were stopped" in errors
+    assert list(tmp_path.iterdir()) == []
     assert processes_under(tmp_path) == []
 
 

@@ -108,12 +108,19 @@ class LocalNode:
         )
 
     def api(self, path: str) -> Any:
-        """``GET path`` on the node's local API: parsed JSON, or /metrics' text."""
+        """``GET path`` on the node's local API: parsed JSON, or /metrics' text;
+        `LocalNetError` with its log's tail if the node does not answer."""
         url = f"http://127.0.0.1:{self.api_port}{path}"
-        with urllib.request.urlopen(url, timeout=API_TIMEOUT_S) as response:
-            if path == "/metrics":
-                return response.read().decode()
-            return json.load(response)
+        try:
+            with urllib.request.urlopen(url, timeout=API_TIMEOUT_S) as response:
+                if path == "/metrics":
+                    return response.read().decode()
+                return json.load(response)
+        except OSError as error:
+            raise LocalNetError(
+                f"node {self.name} did not answer {url} ({error}); "
+                f"the end of its log {self.log_path}:\n{self.log_tail()}"
+            ) from None
 
     def metrics(self) -> dict[str, float]:
         """Every series of the node's /metrics (name with its labels) and its value."""
@@ -139,14 +146,6 @@ class LocalNode:
         code = self.process.wait(timeout=30)
         self._close_pipe()
         return code
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it has not exited within `STOP_GRACE_S`."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        self.reap()
 
     def reap(self) -> None:
         """Waits for the (signalled) process, killing it after `STOP_GRACE_S`."""

@@ -11,8 +11,8 @@ its own trace (z0, the step count, the final state) and the job's id. It prints 
 removes every temporary directory, also on Ctrl-C.
 
 Exit codes: 0 when the proof verified, 1 when the job failed or its proof did not verify, 2 for
-unusable options or a network that did not start (with the failing node's log tail), 130 after
-Ctrl-C.
+unusable options or a node that did not start or stopped answering (with its log's tail), 130
+after Ctrl-C.
 """
 
 from __future__ import annotations

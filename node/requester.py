@@ -57,6 +57,8 @@ WORKER_WAIT_S: Final = 30.0
 EXPIRY_FACTOR: Final = 4
 """A job expires this many times its root deadline after its start (and at least an hour)."""
 MIN_LIFETIME_MS: Final = 3_600_000
+MAX_LIFETIME_MS: Final = MAX_TTL_MS - 120_000
+"""The longest a job may live: a message's lifetime (SPEC §10), less a margin for clocks."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,8 @@ async def submit(
     nonce: bytes | None = None,
 ) -> JobHandle:
     """Announces a job to at least ``workers`` eligible workers (all those seen, up to 1,024),
-    waiting up to ``wait_s`` for their capacity announcements; `NoWorkersError` if too few.
+    waiting up to ``wait_s`` for their capacity announcements; `NoWorkersError` if too few,
+    `JobSpecError` if the job is too large for them to finish within a job's lifetime.
     ``nonce`` (16 bytes) is the request's id; a random one by default."""
     with trio.move_on_after(wait_s):
         while len(node.eligible_workers(node.now_ms())) < workers:
@@ -268,11 +271,20 @@ def reopen(node: Node, job: bytes) -> JobHandle:
 
 def _lifetime_ms(body: JobAnnouncement) -> int:
     """How long the job stays open: a multiple of its root deadline under a provisional
-    assignment (the real one depends on the job id, which depends on the expiry)."""
+    assignment (the real one depends on the job id, which depends on the expiry).
+    `JobSpecError` if even that deadline lies beyond the longest life a job may have: at the
+    workers' announced speed the job could never finish."""
     provisional = assign(bytes(32), body.steps, body.workers)
     root_by = deadlines(provisional, body.constraints_per_step, body.start_ms).root_by
-    lifetime = EXPIRY_FACTOR * (root_by - body.start_ms)
-    return min(max(lifetime, MIN_LIFETIME_MS), MAX_TTL_MS - 120_000)
+    needed = root_by - body.start_ms
+    if needed > MAX_LIFETIME_MS:
+        raise JobSpecError(
+            f"{body.steps} steps of {body.constraints_per_step} constraints would take "
+            f"{needed / 3_600_000:.0f} h on the {len(body.workers)} workers available "
+            f"(their announced speed), longer than a job may live "
+            f"({MAX_LIFETIME_MS / 3_600_000:.0f} h): split it into shorter jobs"
+        )
+    return min(max(EXPIRY_FACTOR * needed, MIN_LIFETIME_MS), MAX_LIFETIME_MS)
 
 
 def _element(value: int) -> bytes:

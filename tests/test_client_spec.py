@@ -27,7 +27,8 @@ from node.client import (
 )
 from node.commands import tree
 from node.errors import InvalidProofError, JobSpecError
-from node.requester import PreparedJob
+from node.requester import PreparedJob, _lifetime_ms
+from protocol.messages import JobAnnouncement, WorkerEntry
 
 BUILTIN = "builtin:cubic?log2=4"
 CIRCOM = Path(__file__).resolve().parent / "fixtures" / "circom" / "poseidon_chain"
@@ -183,3 +184,16 @@ def test_a_recorded_spec_whose_witnesses_skip_a_step_names_it() -> None:
     z0 = parse_state((CIRCOM / "z0.json").read_text())
     with pytest.raises(JobSpecError, match="witness 3"):
         prepare(recorded_spec(CIRCOM / "poseidon_chain.r1cs", witnesses, z0))
+
+
+def test_a_job_too_large_for_the_workers_to_finish_in_a_jobs_lifetime_is_refused() -> None:
+    workers = (WorkerEntry(bytes(32), 1000),)  # 1,000 constraints a second
+
+    def announcement(steps: int) -> JobAnnouncement:
+        return JobAnnouncement(
+            bytes(16), bytes(32), 1_000_000, steps, bytes(32), bytes(32), 0, workers
+        )
+
+    assert _lifetime_ms(announcement(2)) >= 3_600_000  # ~2,000 s of work: it fits
+    with pytest.raises(JobSpecError, match="split it into shorter jobs"):
+        _lifetime_ms(announcement(1000))  # ~11 days of work

@@ -1,11 +1,11 @@
-# The two commands a newcomer needs: `make demo` (added with the client) and `make test`.
+# The two commands a newcomer needs: `make demo` and `make test`.
 # Everything installs into .venv from PyPI/crates.io; system packages come from Debian.
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps test lint typecheck cargo-test pytest bench clean
+.PHONY: install system-deps demo test lint typecheck cargo-test pytest bench clean
 
 install: $(STAMP)
 
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml crypto/kernel/Cargo.toml $(wildcard crypto/kernel/src/*
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# The main job: a local network of node processes proves a job; its proof is verified.
+demo: install
+	$(VENV)/bin/novanode demo
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -75,9 +75,6 @@ from nacl.signing import SigningKey
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # the swarm harness the node tests run on
-
-from swarm import NodeProcess, Swarm, swarm  # noqa: E402
 
 from benchmarks.harness import median_ms, report  # noqa: E402
 from crypto.circuit.builtins import builtin  # noqa: E402
@@ -88,6 +85,7 @@ from crypto.tree.params import public_params  # noqa: E402
 from crypto.tree.scheduler import prove_job  # noqa: E402
 from node import runtime  # noqa: E402
 from node.datadir import open_data_dir  # noqa: E402
+from node.localnet import LocalNet, open_localnet  # noqa: E402
 from node.net import streams  # noqa: E402
 from node.net.gossip import Gossip, open_gossip  # noqa: E402
 from node.net.host import Host, open_host  # noqa: E402
@@ -313,18 +311,6 @@ class SwarmRun:
     requester_sent_kib: float = 0.0
 
 
-def scrape(node: NodeProcess) -> dict[str, float]:
-    """The node's /metrics: each series (name and labels) and its value."""
-    text = node.api("/metrics")
-    assert isinstance(text, str)
-    series = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, _, value = line.rpartition(" ")
-            series[key] = float(value)
-    return series
-
-
 def node_figures(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
     """A node's figures over the time between two scrapes."""
     return {
@@ -370,7 +356,7 @@ async def timed_job(
     return handle, (min(root_at, done) - start) * 1e3, (done - start) * 1e3
 
 
-def positions_of(running: Swarm, handle: JobHandle) -> str:
+def positions_of(running: LocalNet, handle: JobHandle) -> str:
     """Each position's range and owner, as ``start-end:i`` for ``node-i``."""
     positions = handle.report()["positions"]
     assert isinstance(positions, list)
@@ -382,7 +368,7 @@ def positions_of(running: Swarm, handle: JobHandle) -> str:
     return " ".join(shown)
 
 
-async def measure_jobs(running: Swarm, steps: int, run: SwarmRun) -> None:
+async def measure_jobs(running: LocalNet, steps: int, run: SwarmRun) -> None:
     """The warm-up job, then the measured one, from a requester in this process."""
     workers = len(running.nodes)
     with open_data_dir(running.root / "requester") as data_dir:
@@ -390,10 +376,10 @@ async def measure_jobs(running: Swarm, steps: int, run: SwarmRun) -> None:
             SigningKey.generate(), data_dir, listen=LOOPBACK, bootstrap=[running.nodes[0].address]
         ) as requester:
             _, _, run.warmup_ms = await timed_job(requester, job_of(2 * workers), workers)
-            before = [await trio.to_thread.run_sync(scrape, n) for n in running.nodes]
+            before = [await trio.to_thread.run_sync(n.metrics) for n in running.nodes]
             served = bytes_sent(requester)
             handle, run.root_ms, run.wall_ms = await timed_job(requester, job_of(steps), workers)
-            after = [await trio.to_thread.run_sync(scrape, n) for n in running.nodes]
+            after = [await trio.to_thread.run_sync(n.metrics) for n in running.nodes]
             run.requester_sent_kib = (bytes_sent(requester) - served) / 1024
     run.nodes = [node_figures(b, a) for b, a in zip(before, after, strict=True)]
     run.positions = positions_of(running, handle)
@@ -401,7 +387,7 @@ async def measure_jobs(running: Swarm, steps: int, run: SwarmRun) -> None:
 
 def measure_swarm(count: int, steps: int, root: Path) -> SwarmRun:
     """``count`` nodes of capacity 1 started afresh under ``root``, then `measure_jobs`."""
-    with swarm(root) as running:
+    with open_localnet(root) as running:
         start = time.perf_counter()
         running.start_many(count)
         run = SwarmRun(startup_s=time.perf_counter() - start)

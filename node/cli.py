@@ -7,7 +7,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from node.commands import circuit, monitor, operator, start, submit, tree
+from node.commands import circuit, demo, monitor, operator, start, submit, tree
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,6 +142,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--wait", type=float, default=30.0, metavar="S", help="how long to wait for workers"
     )
 
+    demo_command = commands.add_parser(
+        "demo",
+        help="start a local network, prove a job on it, verify the proof and print a summary",
+    )
+    demo_command.add_argument(
+        "--nodes", type=int, default=demo.DEFAULT_NODES, metavar="N", help="node processes"
+    )
+    demo_command.add_argument(
+        "--steps", type=int, default=demo.DEFAULT_STEPS, metavar="S", help="steps of the job"
+    )
+    demo_command.add_argument(
+        "--circuit",
+        default=demo.DEFAULT_CIRCUIT,
+        metavar="builtin:NAME",
+        help=f"a built-in step circuit (default {demo.DEFAULT_CIRCUIT})",
+    )
+
     for name, what in (
         ("status", "the running node's id, addresses and uptime"),
         ("peers", "the running node's peers and their scores"),
@@ -248,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         return start.start(args.config, node_overrides(args))
     if args.command == "config-check":
         return operator.config_check(args.config, node_overrides(args))
+    if args.command == "demo":
+        return demo.demo(args.nodes, args.steps, args.circuit)
     if args.command in ("status", "peers"):
         query = monitor.status if args.command == "status" else monitor.peers
         return query(args.config, {"api-port": args.api_port})

@@ -89,3 +89,8 @@ class JobFailedError(NodeError):
 
 class UnknownJobError(NodeError):
     """A job id this node's job database does not hold as one it requested."""
+
+
+class LocalNetError(NodeError):
+    """A local network's node that did not start, exited, or did not connect to the others;
+    the message ends with the tail of its log."""

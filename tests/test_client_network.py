@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import pytest
 import trio
-from swarm import NodeProcess, swarm
+from swarm import swarm
 
 from crypto.circuit.builtins import builtin
 from crypto.circuit.package import load_package
@@ -34,6 +34,7 @@ from node.client import (
     verify_offline,
 )
 from node.errors import NoWorkersError
+from node.localnet import LocalNode
 from protocol.lifecycle import JobState
 
 BUILTIN = "builtin:cubic?log2=4"
@@ -44,7 +45,7 @@ T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
-def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[NodeProcess]]:
+def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[LocalNode]]:
     with swarm(tmp_path_factory.mktemp("network")) as running:
         yield running.start_many(3)
 
@@ -73,7 +74,7 @@ async def prove(
 
 
 def test_the_sdk_proves_a_builtin_job_and_reports_each_level(
-    network: list[NodeProcess], tmp_path: Path
+    network: list[LocalNode], tmp_path: Path
 ) -> None:
     spec = builtin_spec(BUILTIN, [3], steps=8)
 
@@ -102,7 +103,7 @@ def test_the_sdk_proves_a_builtin_job_and_reports_each_level(
     assert sum(isinstance(e, Compressing) for e in events) <= 1
 
 
-def test_the_sdk_proves_the_circom_fixture(network: list[NodeProcess], tmp_path: Path) -> None:
+def test_the_sdk_proves_the_circom_fixture(network: list[LocalNode], tmp_path: Path) -> None:
     z0 = parse_state((CIRCOM / "z0.json").read_text())
     spec = circom_spec(
         CIRCOM / "poseidon_chain.r1cs",
@@ -125,7 +126,7 @@ def test_the_sdk_proves_the_circom_fixture(network: list[NodeProcess], tmp_path:
 
 
 def test_a_requester_that_reconnects_follows_the_job_it_announced(
-    network: list[NodeProcess], tmp_path: Path
+    network: list[LocalNode], tmp_path: Path
 ) -> None:
     """The requester leaves once every position is claimed (the workers hold its inputs) and
     comes back with the same data directory: submitting the same job again finds the job it
@@ -151,7 +152,7 @@ def test_a_requester_that_reconnects_follows_the_job_it_announced(
 
 
 def test_novanode_submit_writes_a_proof_that_novanode_verify_accepts(
-    network: list[NodeProcess], tmp_path: Path
+    network: list[LocalNode], tmp_path: Path
 ) -> None:
     proof = tmp_path / "proof.cbor"
     submitted = _cli(

@@ -29,9 +29,10 @@ from libp2p.host.exceptions import StreamFailure
 from libp2p.network.stream.exceptions import StreamError
 from libp2p.peer.id import ID
 from nacl.signing import SigningKey
-from swarm import NodeProcess, swarm
+from swarm import swarm
 
 from node.datadir import open_data_dir
+from node.localnet import LocalNode
 from node.net import discovery
 from node.net.gossip import Gossip, open_gossip
 from node.net.host import Host, open_host
@@ -86,7 +87,7 @@ class Attacker:
     key: SigningKey
     host: Host
     gossip: Gossip
-    node: NodeProcess
+    node: LocalNode
     seqs: itertools.count[int]
 
     @property
@@ -136,7 +137,7 @@ class Attacker:
 
 
 @asynccontextmanager
-async def attackers(node: NodeProcess, count: int) -> AsyncIterator[list[Attacker]]:
+async def attackers(node: LocalNode, count: int) -> AsyncIterator[list[Attacker]]:
     async with AsyncExitStack() as stack:
         found = []
         for _ in range(count):
@@ -148,11 +149,11 @@ async def attackers(node: NodeProcess, count: int) -> AsyncIterator[list[Attacke
         yield found
 
 
-async def metric(node: NodeProcess, name: str, labels: str) -> float:
+async def metric(node: LocalNode, name: str, labels: str) -> float:
     return await trio.to_thread.run_sync(node.metric, name, labels)
 
 
-async def counted(node: NodeProcess, name: str, labels: str, at_least: float) -> None:
+async def counted(node: LocalNode, name: str, labels: str, at_least: float) -> None:
     """Until the node's counter ``name{labels}`` reaches ``at_least``."""
     with trio.fail_after(WAIT_S):
         while await metric(node, name, labels) < at_least:
@@ -163,7 +164,7 @@ class Refusals:
     """The refusals expected so far, by metric and labels; `expect` waits until the node has
     counted one more."""
 
-    def __init__(self, node: NodeProcess) -> None:
+    def __init__(self, node: LocalNode) -> None:
         self.node = node
         self.expected: dict[tuple[str, str], int] = {}
 
@@ -440,7 +441,7 @@ async def abuse_peer_exchange(attacker: Attacker) -> None:
     assert all(entry.peer_id != attacker.host.peer_id for entry in listed)
 
 
-async def attack(node: NodeProcess) -> None:
+async def attack(node: LocalNode) -> None:
     refusals = Refusals(node)
     async with attackers(node, 2) as (attacker, outsider):
         job = await attack_gossip(attacker, outsider, refusals)
@@ -472,13 +473,13 @@ async def attack(node: NodeProcess) -> None:
                 await trio.sleep(POLL_S)
 
 
-def free_slots(node: NodeProcess) -> int:
+def free_slots(node: LocalNode) -> int:
     status = node.api("/status")
     assert isinstance(status, dict)
     return int(status["capacity"])
 
 
-def job_state(node: NodeProcess, job: bytes) -> str:
+def job_state(node: LocalNode, job: bytes) -> str:
     jobs = node.api("/jobs")
     assert isinstance(jobs, dict)
     return str(next(j["state"] for j in jobs["jobs"] if j["id"] == job.hex()))

@@ -18,14 +18,15 @@ from job_harness import (
     request,
     verify_offline,
 )
-from swarm import NodeProcess, Swarm, swarm
+from swarm import swarm
 
 from crypto.circuit.package import builtin_package, recorded_package
+from node.localnet import LocalNet, LocalNode
 from node.misbehaviour import ENVIRONMENT_VARIABLE
 from node.requester import JobHandle, prepare_job, prepare_recorded_job
 
 
-def leaves(nodes: list[NodeProcess]) -> float:
+def leaves(nodes: list[LocalNode]) -> float:
     return sum(n.metric("novanode_leaves_proven_total") for n in nodes)
 
 
@@ -79,7 +80,7 @@ def test_two_concurrent_jobs_on_the_same_nodes_both_complete(tmp_path: Path) -> 
         assert leaves(nodes) == 8 + 6
 
 
-def position_owner(running: Swarm, handle: JobHandle, index: int) -> NodeProcess:
+def position_owner(running: LocalNet, handle: JobHandle, index: int) -> LocalNode:
     positions = handle.report()["positions"]
     assert isinstance(positions, list)
     owner = next(p["owner"] for p in positions if p["index"] == index)
@@ -99,7 +100,7 @@ def test_a_killed_worker_s_subtree_alone_is_redone(tmp_path: Path) -> None:
     prepared = builtin_job(16)
     with swarm(tmp_path) as running:
         nodes = running.start_many(4)
-        killed: list[NodeProcess] = []
+        killed: list[LocalNode] = []
 
         async def kill_position_two(handle: JobHandle) -> None:
             await claimed(handle, 2)
@@ -159,7 +160,7 @@ def test_a_tampered_fold_is_rejected_and_its_subtree_reassigned(tmp_path: Path) 
                 assert node.metric("novanode_peer_score", f'peer="{liar.peer_id}"') < 0
 
 
-def finished_nodes(node: NodeProcess) -> int:
+def finished_nodes(node: LocalNode) -> int:
     with sqlite3.connect(node.data_dir / "jobs.sqlite3") as db:
         (count,) = db.execute("SELECT count(*) FROM nodes WHERE kind = 'step'").fetchone()
     return int(count)

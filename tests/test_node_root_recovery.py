@@ -24,12 +24,13 @@ from job_harness import (
 )
 from libp2p.peer.id import ID
 from nacl.signing import SigningKey
-from swarm import NodeProcess, swarm
+from swarm import swarm
 
 import node.job
 from node.blobstore import BlobKind, BlobStore
 from node.datadir import open_data_dir
 from node.errors import UnknownJobError
+from node.localnet import LocalNode
 from node.net import streams
 from node.net.gossip import Gossip, open_gossip
 from node.net.host import Host, open_host
@@ -62,7 +63,7 @@ def seed_blobs(root: Path, prepared: PreparedJob) -> None:
             store.put(BlobKind.STEP_INPUT, blob)
 
 
-def job_state(node: NodeProcess, job: bytes) -> str | None:
+def job_state(node: LocalNode, job: bytes) -> str | None:
     jobs = node.api("/jobs")
     assert isinstance(jobs, dict)
     return next((str(j["state"]) for j in jobs["jobs"] if j["id"] == job.hex()), None)

@@ -165,5 +165,23 @@ async def connect(
             if directory.key_path.exists():
                 raise
             key = generate_key(directory.key_path)
-        async with open_requester(key, directory, listen=listen, bootstrap=bootstrap) as node:
-            yield Client(node)
+        try:
+            async with open_requester(key, directory, listen=listen, bootstrap=bootstrap) as node:
+                yield Client(node)
+        except BaseExceptionGroup as group:
+            raise _sole(group) from None
+
+
+def _sole(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The one error a group of the node's task groups carries (what the caller raised in the
+    session, or what stopped the node), so callers catch `NoWorkersError` and the like as
+    such; a group of several stays a group."""
+    leaves: list[BaseException] = []
+    pending: list[BaseException] = [group]
+    while pending:
+        error = pending.pop()
+        if isinstance(error, BaseExceptionGroup):
+            pending.extend(error.exceptions)
+        elif not isinstance(error, trio.Cancelled):
+            leaves.append(error)
+    return leaves[0] if len(leaves) == 1 else group

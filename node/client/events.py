@@ -18,6 +18,7 @@ from typing import Final, TypeAlias
 import trio
 
 from node.job import JobRunner
+from protocol.assignment import Merge
 from protocol.lifecycle import TERMINAL_JOB_STATES, JobState
 
 POLL_S: Final = 0.2
@@ -155,17 +156,14 @@ def _steps_done(runner: JobRunner, index: int, total: int) -> int:
     if progress.root is not None or runner.state is JobState.COMPLETE:
         return total
     for merge in progress.assignment.merges:
-        if (
-            index in (merge.sender, merge.receiver)
-            and (
-                merge.start,
-                merge.mid,
-                merge.end,
-            )
-            in progress.merges
-        ):
+        if index in (merge.sender, merge.receiver) and _span(merge) in progress.merges:
             return total
     return min(runner.done_steps.get(index, 0), total)
+
+
+def _span(merge: Merge) -> tuple[int, int, int]:
+    """How `JobProgress.merges` keys a merge result."""
+    return merge.start, merge.mid, merge.end
 
 
 def _snapshot_of_nothing(runner: JobRunner) -> _Snapshot:
@@ -192,10 +190,9 @@ def _changes(runner: JobRunner, before: _Snapshot, now: _Snapshot) -> list[Event
         if now.done[i] != before.done[i]:
             events.append(LeafProgress(position.index, now.done[i], position.end - position.start))
     for merge in sorted(assignment.merges, key=lambda m: (m.level, m.receiver)):
-        key = (merge.start, merge.mid, merge.end)
-        if key in now.merges and key not in before.merges:
+        if _span(merge) in now.merges and _span(merge) not in before.merges:
             at_level = [m for m in assignment.merges if m.level == merge.level]
-            done = sum(1 for m in at_level if (m.start, m.mid, m.end) in now.merges)
+            done = sum(1 for m in at_level if _span(m) in now.merges)
             events.append(MergeDone(merge.level, merge.receiver, merge.sender, done, len(at_level)))
     if _compressing(runner, now) and not _compressing(runner, before):
         events.append(Compressing())

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,17 @@ def test_demo_proves_verifies_summarises_and_cleans_up(tmp_path: Path) -> None:
     assert processes_under(tmp_path) == []
 
 
-def test_ctrl_c_mid_job_stops_the_nodes_and_removes_their_directories(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "stop",
+    [
+        lambda pid: os.killpg(pid, signal.SIGINT),  # what Ctrl-C at a terminal sends
+        lambda pid: os.kill(pid, signal.SIGTERM),  # what `kill` or a service manager sends
+    ],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_stop_mid_job_stops_the_nodes_and_removes_their_directories(
+    tmp_path: Path, stop: Callable[[int], None]
+) -> None:
     demo = subprocess.Popen(
         [sys.executable, "-m", "node.cli", "demo", "--nodes", "2", "--steps", "4"],
         stdout=subprocess.PIPE,
@@ -78,7 +89,7 @@ def test_ctrl_c_mid_job_stops_the_nodes_and_removes_their_directories(tmp_path: 
             printed += demo.stdout.readline()
     assert " submitted" in printed, printed
     assert processes_under(tmp_path) != []  # the nodes are running
-    os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C at a terminal sends
+    stop(demo.pid)
     _, errors = demo.communicate(timeout=120)
     assert demo.returncode == 130, errors
     assert "interrupted: the nodes were stopped" in errors

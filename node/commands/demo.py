@@ -8,15 +8,16 @@ comes back it reads each node's counters from its local API (what it proved, mer
 verified, and in how many seconds), stops the network, and verifies the compressed proof
 offline, as anyone holding the circuit could: against the statement the requester expects from
 its own trace (z0, the step count, the final state) and the job's id. It prints a summary and
-removes every temporary directory, also on Ctrl-C.
+removes every temporary directory, also on Ctrl-C or SIGTERM.
 
 Exit codes: 0 when the proof verified, 1 when the job failed or its proof did not verify, 2 for
 unusable options or a node that did not start or stopped answering (with its log's tail), 130
-after Ctrl-C.
+after Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -103,6 +104,7 @@ def demo(
         print(f"novanode demo: --circuit: {error}", file=err)
         return UNUSABLE
     began = time.perf_counter()
+    previous = signal.signal(signal.SIGTERM, _as_interrupt)
     try:
         with open_localnet() as net:
             print(f"starting {nodes} nodes on loopback (each measures its speed first) …", file=out)
@@ -128,6 +130,8 @@ def demo(
     except NodeError as error:
         print(f"novanode demo: {error}", file=err)
         return UNUSABLE
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if outcome.result is None or outcome.expected is None:
         print(f"novanode demo: the job failed: {outcome.error}", file=err)
         return FAILED
@@ -146,6 +150,12 @@ def demo(
         out, work, outcome, len(outcome.result.proof), verify_s, time.perf_counter() - began
     )
     return OK
+
+
+def _as_interrupt(signum: int, frame: object) -> None:
+    """SIGTERM stops the demo as Ctrl-C does: re-raised as SIGINT, which trio turns into
+    KeyboardInterrupt at a safe point, so the nodes are stopped and their directories removed."""
+    signal.raise_signal(signal.SIGINT)
 
 
 def _interrupted(err: TextIO) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -128,16 +129,23 @@ def test_the_sdk_proves_the_circom_fixture(network: list[LocalNode], tmp_path: P
 def test_a_requester_that_reconnects_follows_the_job_it_announced(
     network: list[LocalNode], tmp_path: Path
 ) -> None:
-    """The requester leaves once every position is claimed (the workers hold its inputs) and
-    comes back with the same data directory: submitting the same job again finds the job it
-    announced, finished or not, instead of announcing another."""
+    """The requester leaves once every position is proving (its worker holds its inputs), the
+    workers finish the job while it is away, and it comes back with the same data directory:
+    submitting the same job again finds the job it announced instead of announcing another,
+    and gets the root proof it missed from the workers."""
     spec = builtin_spec(BUILTIN, [7], steps=12)
 
-    async def leave_after_claims() -> bytes:
+    async def leave_once_proving() -> bytes:
         async with connect([network[0].address], data_dir=tmp_path, listen=LOOPBACK) as client:
             request = await client.submit(spec, workers=3, wait_s=90)
-            while not all(p["claimed"] for p in _positions(request)):
-                await trio.sleep(0.1)
+            started: set[int] = set()
+            async for event in request.events():
+                if isinstance(event, Assigned):
+                    positions = {p.index for p in event.positions}
+                elif isinstance(event, LeafProgress) and event.done > 0:
+                    started.add(event.position)  # it fetched every input of its range first
+                if started == positions or isinstance(event, Finished):
+                    break
             return request.job
 
     async def come_back() -> tuple[Request, ProofResult]:
@@ -145,7 +153,11 @@ def test_a_requester_that_reconnects_follows_the_job_it_announced(
             request = await client.submit(spec, workers=3, wait_s=90)
             return request, await request.result()
 
-    job = run(leave_after_claims)
+    job = run(leave_once_proving)
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    while any(_job_state(node, job) != "complete" for node in network):
+        assert time.monotonic() < deadline, "the workers did not finish the job"
+        time.sleep(0.5)
     request, result = run(come_back)
     assert request.job == job
     verify_offline(result.file(), builtin(BUILTIN), request.expected)
@@ -185,10 +197,11 @@ def test_novanode_submit_names_unusable_input(tmp_path: Path) -> None:
     assert "arity 1" in refused.stderr
 
 
-def _positions(request: Request) -> list[dict[str, object]]:
-    positions = request.report()["positions"]
-    assert isinstance(positions, list)
-    return positions
+def _job_state(node: LocalNode, job: bytes) -> str | None:
+    """The job's state on a worker, from its local API."""
+    jobs = node.api("/jobs")
+    assert isinstance(jobs, dict)
+    return next((str(j["state"]) for j in jobs["jobs"] if j["id"] == job.hex()), None)
 
 
 def _cli(*arguments: str) -> subprocess.CompletedProcess[str]:

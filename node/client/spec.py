@@ -87,15 +87,16 @@ def load_advice(path: Path, steps: int) -> tuple[Advice, ...]:
     return _advice(data, steps)
 
 
-def parse_state(text: str) -> tuple[int, ...]:
-    """z0 given as a JSON array of field elements (integers or decimal strings)."""
+def parse_state(text: str, what: str = "z0") -> tuple[int, ...]:
+    """A state (z0, or the zN a verifier expects) given as a JSON array of field elements
+    (integers or decimal strings); ``what`` names it in errors."""
     try:
         values = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise JobSpecError(f"z0 is not JSON: {exc}") from None
+        raise JobSpecError(f"{what} is not JSON: {exc}") from None
     if not isinstance(values, list):
-        raise JobSpecError("z0 must be a JSON array of field elements")
-    return _state(values)
+        raise JobSpecError(f"{what} must be a JSON array of field elements")
+    return _state(values, what)
 
 
 def circuit_of(spec: JobSpec) -> StepCircuit:
@@ -143,16 +144,16 @@ def prepare(spec: JobSpec) -> TracedJob:
     return TracedJob(spec, circuit, prepared)
 
 
-def _state(values: Sequence[object]) -> tuple[int, ...]:
+def _state(values: Sequence[object], what: str = "z0") -> tuple[int, ...]:
     state = []
     for value in values:
         if isinstance(value, str) and value.isdigit():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < FR.modulus:
-            raise JobSpecError(f"z0: {value!r} is not an element of the BN254 scalar field")
+            raise JobSpecError(f"{what}: {value!r} is not an element of the BN254 scalar field")
         state.append(value)
     if not state:
-        raise JobSpecError("z0 is empty; a step circuit's state has at least one element")
+        raise JobSpecError(f"{what} is empty; a step circuit's state has at least one element")
     return tuple(state)
 
 

@@ -41,6 +41,8 @@ from crypto.tree.params import PublicParams, public_params
 from crypto.tree.prover import verify_node
 from crypto.tree.scheduler import prove_job
 from crypto.tree.store import NodeStore
+from node.client.spec import parse_state
+from node.errors import JobSpecError
 from protocol import cbor
 from protocol.errors import ProtocolError
 from protocol.limits import MAX_NODE_BYTES
@@ -362,19 +364,12 @@ def _verifier_circuit(key: str, r1cs: Path | None) -> StepCircuit:
 def _state(text: str, arity: int, option: str) -> list[int]:
     """A JSON array of `arity` field elements (integers or decimal strings)."""
     try:
-        values = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _UnusableInputError(f"{option} is not JSON: {exc}") from exc
-    if not isinstance(values, list) or len(values) != arity:
+        state = parse_state(text, option)
+    except JobSpecError as exc:
+        raise _UnusableInputError(str(exc)) from exc
+    if len(state) != arity:
         raise _UnusableInputError(f"{option} must be a JSON array of {arity} field elements")
-    state = []
-    for value in values:
-        if isinstance(value, str) and value.isdigit():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < FR.modulus:
-            raise _UnusableInputError(f"{option}: {value!r} is not an element of Fr")
-        state.append(value)
-    return state
+    return list(state)
 
 
 def _advice(path: Path | None, steps: int) -> list[Advice]:
